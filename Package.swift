@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, top to bottom (see README "Architecture"):
+//   nasdiff (CLI) → Diffusion → Model → Compute → COpenCL
+//   SearchSpaces is pure Swift and independent of Compute.
+let package = Package(
+    name: "NASDiffusion",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "nasdiff", targets: ["nasdiff"]),
+        .library(name: "Compute", targets: ["Compute"]),
+        .library(name: "SearchSpaces", targets: ["SearchSpaces"]),
+        .library(name: "Model", targets: ["Model"]),
+        .library(name: "Diffusion", targets: ["Diffusion"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "COpenCL",
+            providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]
+        ),
+        .target(name: "Compute", dependencies: ["COpenCL"],
+                swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(name: "SearchSpaces"),
+        .target(name: "Model", dependencies: ["Compute"]),
+        .target(name: "Diffusion", dependencies: ["Compute", "Model", "SearchSpaces"]),
+        .executableTarget(
+            name: "nasdiff",
+            dependencies: [
+                "Compute", "SearchSpaces", "Model", "Diffusion",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "ComputeTests", dependencies: ["Compute"]),
+        .testTarget(name: "SearchSpacesTests", dependencies: ["SearchSpaces"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Compute"]),
+        .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Model", "Compute", "SearchSpaces"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,104 @@
+import Foundation
+
+// A Device runs the ops. Two backends: OpenCL (a GPU, or PoCL on the CPU) and the pure-Swift twin.
+// Each op lives in its own file under Ops/ as an extension of Device that switches on the backend:
+// the Swift twin is the oracle the OpenCL kernel is tested against (llm.c's dev/cuda/ idea).
+
+public final class Device: @unchecked Sendable, CustomStringConvertible {
+    public enum Backend: String, Sendable { case swift, openCL }
+
+    public let backend: Backend
+    /// Human name, e.g. "Swift (2 threads)" or "NVIDIA CUDA / NVIDIA H100 80GB HBM3".
+    public let name: String
+    public let isGPU: Bool
+    let cl: CLContext?
+
+    /// The pure-Swift backend: always available.
+    public init() {
+        backend = .swift
+        name = "Swift (\(Parallel.threads) threads)"
+        isGPU = false
+        cl = nil
+    }
+
+    /// An OpenCL device.
+    public init(openCL info: OpenCLDeviceInfo) throws {
+        backend = .openCL
+        name = "\(info.platform) / \(info.name)"
+        isGPU = info.isGPU
+        cl = try CLContext(info)
+    }
+
+    public var description: String { name }
+
+    public var openCLInfo: OpenCLDeviceInfo? { cl?.info }
+
+    // MARK: buffers
+
+    public func makeBuffer(count: Int) throws -> Buffer {
+        guard count >= 0 else { throw ComputeError.invalidSize(op: "makeBuffer", detail: "count \(count) < 0") }
+        if let cl {
+            return Buffer(count: count, device: self, host: nil, mem: try cl.allocate(count: count))
+        }
+        let bytes = count * 4
+        let physical = Int(ProcessInfo.processInfo.physicalMemory)
+        if bytes > physical {
+            throw ComputeError.outOfMemory(device: name, requestedBytes: bytes, availableBytes: physical)
+        }
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        p.initialize(repeating: 0, count: max(count, 1))
+        return Buffer(count: count, device: self, host: p, mem: nil)
+    }
+
+    /// A new buffer holding `values`.
+    public func makeBuffer(_ values: [Float]) throws -> Buffer {
+        let b = try makeBuffer(count: values.count)
+        try upload(values, to: b.all)
+        return b
+    }
+
+    public func upload(_ values: [Float], to view: View) throws {
+        guard values.count == view.count else {
+            throw ComputeError.invalidSize(op: "upload", detail: "\(values.count) values into a view of \(view.count)")
+        }
+        try values.withUnsafeBytes { raw in
+            if let cl { try cl.write(raw.baseAddress!, to: view) }
+            else if view.count > 0 { view.ptr.p.update(from: raw.bindMemory(to: Float.self).baseAddress!, count: view.count) }
+        }
+    }
+
+    public func download(_ view: View) throws -> [Float] {
+        var out = [Float](repeating: 0, count: view.count)
+        try out.withUnsafeMutableBytes { raw in
+            if let cl { try cl.read(view, into: raw.baseAddress!) }
+            else if view.count > 0 { raw.bindMemory(to: Float.self).baseAddress!.update(from: view.ptr.p, count: view.count) }
+        }
+        return out
+    }
+
+    public func copy(from src: View, to dst: View) throws {
+        guard src.count == dst.count else {
+            throw ComputeError.invalidSize(op: "copy", detail: "\(src.count) floats into \(dst.count)")
+        }
+        if let cl { try cl.copy(from: src, to: dst) }
+        else if src.count > 0 { dst.ptr.p.update(from: src.ptr.p, count: src.count) }
+    }
+
+    /// Waits until every queued op has finished (no-op for the Swift backend).
+    public func synchronize() throws { try cl?.finish() }
+}
+
+/// Checks shared by every op: a view must hold at least what the sizes say.
+@inline(__always)
+func require(_ op: String, _ view: View, _ needed: Int, _ what: String) throws {
+    if needed < 0 || view.count < needed {
+        throw ComputeError.invalidSize(op: op, detail: "\(what) holds \(view.count) floats, needs \(needed)")
+    }
+}
+
+@inline(__always)
+func requirePositive(_ op: String, _ values: (String, Int)...) throws {
+    for (name, v) in values where v <= 0 {
+        throw ComputeError.invalidSize(op: op, detail: "\(name) = \(v), must be > 0")
+    }
+}

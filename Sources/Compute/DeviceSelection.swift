@@ -1,0 +1,72 @@
+import Foundation
+
+// Which device runs the work. A GPU when there is one; otherwise the CPU path that measured fastest
+// for this workload (see README "Devices"). `--device` and NASDIFF_DEVICE override:
+//   swift            the pure-Swift backend
+//   opencl           the first OpenCL device (gpu first)
+//   opencl:N         OpenCL device N as numbered by `nasdiff devices`
+//   any other text   the OpenCL device whose name contains it (case-insensitive), e.g. "h100", "pocl"
+
+public enum DeviceSelection {
+    public static let environmentVariable = "NASDIFF_DEVICE"
+
+    /// The CPU path used when there is no GPU. Measured on a 2-core x86 machine (Benchmarks/RESULTS.md).
+    public static let preferredCPUBackend: Device.Backend = .swift
+
+    public struct Choice: Sendable {
+        public let devices: [OpenCLDeviceInfo]
+        /// nil = the Swift backend.
+        public let chosen: Int?
+        public let reason: String
+    }
+
+    /// Decides without creating a context. `request` is the --device flag; nil falls back to the
+    /// environment variable, then to the default rule.
+    public static func choose(request: String?) throws -> Choice {
+        let all = try OpenCLDiscovery.devices()
+        let env = ProcessInfo.processInfo.environment[environmentVariable]
+        let asked = (request?.isEmpty == false ? request : nil) ?? (env?.isEmpty == false ? env : nil)
+        let names = ["swift", "opencl"] + all.enumerated().map { "opencl:\($0.offset) (\($0.element.name))" }
+        if let asked {
+            let a = asked.lowercased()
+            let source = request != nil ? "--device \(asked)" : "\(environmentVariable)=\(asked)"
+            if a == "swift" || a == "cpu" { return Choice(devices: all, chosen: nil, reason: "asked for by \(source)") }
+            if a == "opencl" {
+                guard let i = all.firstIndex(where: \.isGPU) ?? all.indices.first else {
+                    throw ComputeError.unknownDevice(requested: asked, available: ["swift (no OpenCL device found)"])
+                }
+                return Choice(devices: all, chosen: i, reason: "asked for by \(source)")
+            }
+            if a.hasPrefix("opencl:"), let i = Int(a.dropFirst(7)) {
+                guard all.indices.contains(i) else { throw ComputeError.unknownDevice(requested: asked, available: names) }
+                return Choice(devices: all, chosen: i, reason: "asked for by \(source)")
+            }
+            if let i = all.firstIndex(where: { ($0.platform + " " + $0.name).lowercased().contains(a) }) {
+                return Choice(devices: all, chosen: i, reason: "asked for by \(source)")
+            }
+            throw ComputeError.unknownDevice(requested: asked, available: names)
+        }
+        if let gpu = all.firstIndex(where: \.isGPU) {
+            return Choice(devices: all, chosen: gpu, reason: "default: first GPU")
+        }
+        if all.isEmpty {
+            return Choice(devices: all, chosen: nil, reason: "default: no OpenCL driver found, using the Swift backend")
+        }
+        if preferredCPUBackend == .openCL {
+            return Choice(devices: all, chosen: 0, reason: "default: no GPU; OpenCL on the CPU measured faster than the Swift backend")
+        }
+        return Choice(devices: all, chosen: nil, reason: "default: no GPU; the Swift backend measured faster than OpenCL on the CPU")
+    }
+
+    /// The device to run on.
+    public static func device(request: String?) throws -> Device {
+        let c = try choose(request: request)
+        if let i = c.chosen { return try Device(openCL: c.devices[i]) }
+        return Device()
+    }
+
+    /// Every OpenCL GPU, for sharding a batch across the GPUs of one box.
+    public static func allGPUs() throws -> [Device] {
+        try OpenCLDiscovery.devices().filter(\.isGPU).map { try Device(openCL: $0) }
+    }
+}

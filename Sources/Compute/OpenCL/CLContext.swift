@@ -1,0 +1,177 @@
+import COpenCL
+import Foundation
+
+// One OpenCL context + in-order queue on one device, with programs compiled once per process and
+// kernels cached by name. Host scheduling is single-threaded; the lock only guards the caches.
+
+final class CLMemory: @unchecked Sendable {
+    let mem: cl_mem
+    init(_ mem: cl_mem) { self.mem = mem }
+    deinit { clReleaseMemObject(mem) }
+}
+
+/// A kernel argument. `.view` expands to TWO kernel parameters: the buffer and its int offset
+/// in floats — every buffer parameter of every kernel in Kernels/ is followed by its offset.
+enum CLArg {
+    case view(View)
+    case int(Int)
+    case float(Float)
+    /// Work-group local memory of this many bytes.
+    case local(Int)
+}
+
+final class CLContext: @unchecked Sendable {
+    let info: OpenCLDeviceInfo
+    let context: cl_context
+    let queue: cl_command_queue
+    private let lock = NSLock()
+    private var programs: [String: cl_program] = [:]
+    private var kernels: [String: cl_kernel] = [:]
+
+    init(_ info: OpenCLDeviceInfo) throws {
+        self.info = info
+        var rc: cl_int = 0
+        var dev: cl_device_id? = info.id
+        guard let ctx = clCreateContext(nil, 1, &dev, nil, nil, &rc), rc == CL_SUCCESS else {
+            throw ComputeError.openCL(call: "clCreateContext", code: rc)
+        }
+        context = ctx
+        guard let q = clCreateCommandQueue(ctx, info.id, 0, &rc), rc == CL_SUCCESS else {
+            clReleaseContext(ctx)
+            throw ComputeError.openCL(call: "clCreateCommandQueue", code: rc)
+        }
+        queue = q
+    }
+
+    deinit {
+        for k in kernels.values { clReleaseKernel(k) }
+        for p in programs.values { clReleaseProgram(p) }
+        clReleaseCommandQueue(queue)
+        clReleaseContext(context)
+    }
+
+    // MARK: memory
+
+    func allocate(count: Int) throws -> CLMemory {
+        let bytes = max(count, 1) * 4
+        if bytes > info.maxAllocationBytes {
+            throw ComputeError.outOfMemory(device: info.name, requestedBytes: bytes, availableBytes: info.maxAllocationBytes)
+        }
+        var rc: cl_int = 0
+        guard let m = clCreateBuffer(context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &rc), rc == CL_SUCCESS else {
+            if rc == CL_MEM_OBJECT_ALLOCATION_FAILURE || rc == CL_OUT_OF_RESOURCES || rc == CL_INVALID_BUFFER_SIZE {
+                throw ComputeError.outOfMemory(device: info.name, requestedBytes: bytes, availableBytes: info.globalMemoryBytes)
+            }
+            throw ComputeError.openCL(call: "clCreateBuffer", code: rc)
+        }
+        return CLMemory(m)
+    }
+
+    func write(_ src: UnsafeRawPointer, to view: View) throws {
+        guard view.count > 0 else { return }
+        try check(clEnqueueWriteBuffer(queue, view.buffer.mem!.mem, cl_bool(CL_TRUE), view.offset * 4, view.count * 4, src, 0, nil, nil),
+                  "clEnqueueWriteBuffer")
+    }
+
+    func read(_ view: View, into dst: UnsafeMutableRawPointer) throws {
+        guard view.count > 0 else { return }
+        try check(clEnqueueReadBuffer(queue, view.buffer.mem!.mem, cl_bool(CL_TRUE), view.offset * 4, view.count * 4, dst, 0, nil, nil),
+                  "clEnqueueReadBuffer")
+    }
+
+    func copy(from src: View, to dst: View) throws {
+        guard src.count > 0 else { return }
+        try check(clEnqueueCopyBuffer(queue, src.buffer.mem!.mem, dst.buffer.mem!.mem, src.offset * 4, dst.offset * 4, src.count * 4, 0, nil, nil),
+                  "clEnqueueCopyBuffer")
+    }
+
+    func finish() throws { try check(clFinish(queue), "clFinish") }
+
+    // MARK: programs and kernels
+
+    /// Compiles `file`.cl (once per context) and returns the named kernel.
+    func kernel(file: String, name: String) throws -> cl_kernel {
+        lock.lock(); defer { lock.unlock() }
+        let key = file + "/" + name
+        if let k = kernels[key] { return k }
+        let program = try programLocked(file)
+        var rc: cl_int = 0
+        guard let k = clCreateKernel(program, name, &rc), rc == CL_SUCCESS else {
+            if rc == CL_INVALID_KERNEL_NAME { throw ComputeError.kernelNotFound(file: file, kernel: name) }
+            throw ComputeError.openCL(call: "clCreateKernel(\(name))", code: rc)
+        }
+        kernels[key] = k
+        return k
+    }
+
+    private func programLocked(_ file: String) throws -> cl_program {
+        if let p = programs[file] { return p }
+        let source = try KernelSources.source(of: file)
+        var rc: cl_int = 0
+        let program: cl_program? = source.withCString { cstr in
+            var ptr: UnsafePointer<CChar>? = cstr
+            var len = strlen(cstr)
+            return clCreateProgramWithSource(context, 1, &ptr, &len, &rc)
+        }
+        guard let program, rc == CL_SUCCESS else { throw ComputeError.openCL(call: "clCreateProgramWithSource(\(file))", code: rc) }
+        var dev: cl_device_id? = info.id
+        let options = "-cl-std=CL1.2 -cl-mad-enable -DDEVICE_IS_GPU=\(info.isGPU ? 1 : 0)"
+        rc = clBuildProgram(program, 1, &dev, options, nil, nil)
+        if rc != CL_SUCCESS {
+            let log = buildLog(program)
+            clReleaseProgram(program)
+            throw ComputeError.kernelBuildFailed(file: file, device: info.name, log: log)
+        }
+        programs[file] = program
+        return program
+    }
+
+    private func buildLog(_ program: cl_program) -> String {
+        var size = 0
+        clGetProgramBuildInfo(program, info.id, cl_program_build_info(CL_PROGRAM_BUILD_LOG), 0, nil, &size)
+        guard size > 1 else { return "(empty build log)" }
+        var bytes = [CChar](repeating: 0, count: size)
+        clGetProgramBuildInfo(program, info.id, cl_program_build_info(CL_PROGRAM_BUILD_LOG), size, &bytes, nil)
+        return String(cString: bytes)
+    }
+
+    /// Sets the arguments and enqueues `name` from `file` over `global` work items (rounded up to
+    /// a multiple of `local` when given; kernels bound-check their ids).
+    func launch(_ file: String, _ name: String, _ args: [CLArg], global: [Int], local: [Int]? = nil) throws {
+        let k = try kernel(file: file, name: name)
+        var index: cl_uint = 0
+        for arg in args {
+            switch arg {
+            case .view(let v):
+                var m: cl_mem? = v.buffer.mem!.mem
+                try check(clSetKernelArg(k, index, MemoryLayout<cl_mem>.size, &m), "clSetKernelArg(\(name)#\(index))")
+                var off = cl_int(v.offset)
+                try check(clSetKernelArg(k, index + 1, 4, &off), "clSetKernelArg(\(name)#\(index + 1))")
+                index += 2
+            case .int(let i):
+                var x = cl_int(i)
+                try check(clSetKernelArg(k, index, 4, &x), "clSetKernelArg(\(name)#\(index))")
+                index += 1
+            case .float(let f):
+                var x = f
+                try check(clSetKernelArg(k, index, 4, &x), "clSetKernelArg(\(name)#\(index))")
+                index += 1
+            case .local(let bytes):
+                try check(clSetKernelArg(k, index, bytes, nil), "clSetKernelArg(\(name)#\(index))")
+                index += 1
+            }
+        }
+        var g = global
+        if let local {
+            for i in g.indices { g[i] = (g[i] + local[i] - 1) / local[i] * local[i] }
+        }
+        if g.contains(0) { return }
+        let rc: cl_int
+        if var l = local {
+            rc = clEnqueueNDRangeKernel(queue, k, cl_uint(g.count), nil, &g, &l, 0, nil, nil)
+        } else {
+            rc = clEnqueueNDRangeKernel(queue, k, cl_uint(g.count), nil, &g, nil, 0, nil, nil)
+        }
+        try check(rc, "clEnqueueNDRangeKernel(\(name))")
+    }
+}

@@ -1,0 +1,84 @@
+import COpenCL
+
+// Platform and device discovery. This folder is the only place in the project that sees cl_* types.
+
+/// What `nasdiff devices` shows about one OpenCL device.
+public struct OpenCLDeviceInfo: @unchecked Sendable, CustomStringConvertible {
+    public let platform: String
+    public let name: String
+    public let isGPU: Bool
+    public let computeUnits: Int
+    public let globalMemoryBytes: Int
+    public let maxAllocationBytes: Int
+    public let localMemoryBytes: Int
+    public let openCLCVersion: String
+    let id: cl_device_id
+
+    public var description: String {
+        "\(platform) / \(name) [\(isGPU ? "GPU" : "CPU")] \(computeUnits) CUs, \(formatBytes(globalMemoryBytes)), \(openCLCVersion)"
+    }
+}
+
+public enum OpenCLDiscovery {
+    /// All OpenCL devices on all platforms. An empty list when there is no driver at all
+    /// (clGetPlatformIDs returns CL_PLATFORM_NOT_FOUND_KHR, -1001), which is not an error.
+    public static func devices() throws -> [OpenCLDeviceInfo] {
+        var n: cl_uint = 0
+        let rc = clGetPlatformIDs(0, nil, &n)
+        if rc == -1001 || n == 0 { return [] }
+        try check(rc, "clGetPlatformIDs")
+        var platforms = [cl_platform_id?](repeating: nil, count: Int(n))
+        try check(clGetPlatformIDs(n, &platforms, nil), "clGetPlatformIDs")
+        var result: [OpenCLDeviceInfo] = []
+        for case let p? in platforms {
+            let pname = platformString(p, cl_platform_info(CL_PLATFORM_NAME))
+            var dn: cl_uint = 0
+            if clGetDeviceIDs(p, cl_device_type(CL_DEVICE_TYPE_ALL), 0, nil, &dn) != CL_SUCCESS || dn == 0 { continue }
+            var ids = [cl_device_id?](repeating: nil, count: Int(dn))
+            try check(clGetDeviceIDs(p, cl_device_type(CL_DEVICE_TYPE_ALL), dn, &ids, nil), "clGetDeviceIDs")
+            for case let d? in ids {
+                let type: cl_device_type = deviceValue(d, CL_DEVICE_TYPE)
+                result.append(OpenCLDeviceInfo(
+                    platform: pname,
+                    name: deviceString(d, cl_device_info(CL_DEVICE_NAME)),
+                    isGPU: type & cl_device_type(CL_DEVICE_TYPE_GPU) != 0,
+                    computeUnits: Int(deviceValue(d, CL_DEVICE_MAX_COMPUTE_UNITS) as cl_uint),
+                    globalMemoryBytes: Int(deviceValue(d, CL_DEVICE_GLOBAL_MEM_SIZE) as cl_ulong),
+                    maxAllocationBytes: Int(deviceValue(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE) as cl_ulong),
+                    localMemoryBytes: Int(deviceValue(d, CL_DEVICE_LOCAL_MEM_SIZE) as cl_ulong),
+                    openCLCVersion: deviceString(d, cl_device_info(CL_DEVICE_OPENCL_C_VERSION)),
+                    id: d))
+            }
+        }
+        return result
+    }
+
+    static func platformString(_ p: cl_platform_id, _ what: cl_platform_info) -> String {
+        var size = 0
+        guard clGetPlatformInfo(p, what, 0, nil, &size) == CL_SUCCESS, size > 0 else { return "?" }
+        var bytes = [CChar](repeating: 0, count: size)
+        clGetPlatformInfo(p, what, size, &bytes, nil)
+        return String(cString: bytes).trimmingCharacters(in: .whitespaces)
+    }
+
+    static func deviceString(_ d: cl_device_id, _ what: cl_device_info) -> String {
+        var size = 0
+        guard clGetDeviceInfo(d, what, 0, nil, &size) == CL_SUCCESS, size > 0 else { return "?" }
+        var bytes = [CChar](repeating: 0, count: size)
+        clGetDeviceInfo(d, what, size, &bytes, nil)
+        return String(cString: bytes).trimmingCharacters(in: .whitespaces)
+    }
+
+    static func deviceValue<T: FixedWidthInteger>(_ d: cl_device_id, _ what: Int32) -> T {
+        var v: T = 0
+        clGetDeviceInfo(d, cl_device_info(what), MemoryLayout<T>.size, &v, nil)
+        return v
+    }
+}
+
+@inline(__always)
+func check(_ rc: cl_int, _ call: String) throws {
+    if rc != CL_SUCCESS { throw ComputeError.openCL(call: call, code: rc) }
+}
+
+import Foundation

@@ -1,0 +1,50 @@
+// Elementwise ops: fill, ReLU, residual add, y = a·x + b·y.
+// Convention for all ops: forward ops overwrite their outputs; backward ops ADD into every gradient
+// they produce (llm.c style), so the caller zeroes gradients once per step and fan-out just works.
+
+public extension Device {
+    func fill(_ x: View, _ value: Float) throws {
+        if let cl { return try cl.launch("elementwise", "fill", [.view(x), .float(value), .int(x.count)], global: [x.count]) }
+        let p = x.ptr
+        Parallel.forEach(x.count) { i in p[i] = value }
+    }
+
+    func zero(_ x: View) throws { try fill(x, 0) }
+
+    /// out = max(inp, 0)
+    func reluForward(out: View, inp: View) throws {
+        let n = inp.count
+        try require("relu", out, n, "out")
+        if let cl { return try cl.launch("elementwise", "relu_forward", [.view(out), .view(inp), .int(n)], global: [n]) }
+        let o = out.ptr, x = inp.ptr
+        Parallel.forEach(n) { i in o[i] = max(x[i], 0) }
+    }
+
+    /// dinp += dout · [out > 0]
+    func reluBackward(dinp: View, dout: View, out: View) throws {
+        let n = out.count
+        try require("relu backward", dinp, n, "dinp"); try require("relu backward", dout, n, "dout")
+        if let cl { return try cl.launch("elementwise", "relu_backward", [.view(dinp), .view(dout), .view(out), .int(n)], global: [n]) }
+        let d = dinp.ptr, g = dout.ptr, o = out.ptr
+        Parallel.forEach(n) { i in d[i] += o[i] > 0 ? g[i] : 0 }
+    }
+
+    /// out = a + b
+    func add(out: View, _ a: View, _ b: View) throws {
+        let n = a.count
+        try require("add", b, n, "b"); try require("add", out, n, "out")
+        if let cl { return try cl.launch("elementwise", "add", [.view(out), .view(a), .view(b), .int(n)], global: [n]) }
+        let o = out.ptr, x = a.ptr, y = b.ptr
+        Parallel.forEach(n) { i in o[i] = x[i] + y[i] }
+    }
+
+    /// y = a·x + b·y. With b = 1 this accumulates a gradient (dx += dy); with a = 1+w, b = −w and
+    /// y holding the unconditional logits it is classifier-free guidance.
+    func axpby(_ y: View, _ x: View, a: Float, b: Float) throws {
+        let n = x.count
+        try require("axpby", y, n, "y")
+        if let cl { return try cl.launch("elementwise", "axpby", [.view(y), .view(x), .float(a), .float(b), .int(n)], global: [n]) }
+        let yp = y.ptr, xp = x.ptr
+        Parallel.forEach(n) { i in yp[i] = a * xp[i] + b * yp[i] }
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+// The Swift twin runs on all cores through `parallelFor`. Raw pointers are not Sendable in Swift 6;
+// `Ptr` and `ConstPtr` mark the places where we promise that threads write disjoint ranges.
+
+public struct Ptr: @unchecked Sendable {
+    public let p: UnsafeMutablePointer<Float>
+    public init(_ p: UnsafeMutablePointer<Float>) { self.p = p }
+    @inline(__always) public subscript(i: Int) -> Float {
+        get { p[i] }
+        nonmutating set { p[i] = newValue }
+    }
+    @inline(__always) public static func + (a: Ptr, off: Int) -> Ptr { Ptr(a.p + off) }
+}
+
+public enum Parallel {
+    /// Number of worker threads the Swift twin uses; NASDIFF_THREADS overrides.
+    public static let threads: Int = {
+        if let s = ProcessInfo.processInfo.environment["NASDIFF_THREADS"], let n = Int(s), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// Runs `body(i)` for i in 0..<count, split into contiguous chunks over the worker threads.
+    /// Small loops (`count * costPerItem < 32k`) run inline: a thread hop costs more than they do.
+    @inline(__always)
+    public static func forEach(_ count: Int, costPerItem: Int = 1, _ body: @Sendable (Int) -> Void) {
+        if count <= 0 { return }
+        let workers = min(threads, count)
+        if workers <= 1 || count * costPerItem < 32_768 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        let chunk = (count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lo = w * chunk, hi = min(count, lo + chunk)
+            if lo < hi { for i in lo..<hi { body(i) } }
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// Noise model and samplers (dinas-spec §2, §5).

@@ -1,0 +1,1 @@
+// The DiNAS graph transformer (dinas-spec §3) on the Compute layer.

@@ -1,0 +1,31 @@
+import ArgumentParser
+import Compute
+
+struct DevicesCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "devices",
+        abstract: "List the OpenCL platforms and devices found, and which device would be used.")
+
+    @Option(name: .long, help: "Device to use: swift, opencl, opencl:N, or part of a device name (env NASDIFF_DEVICE).")
+    var device: String?
+
+    func run() throws {
+        let choice = try DeviceSelection.choose(request: device)
+        if choice.devices.isEmpty {
+            print("No OpenCL platform found (clGetPlatformIDs: CL_PLATFORM_NOT_FOUND_KHR or no devices).")
+        }
+        for (i, d) in choice.devices.enumerated() {
+            let mark = choice.chosen == i ? "*" : " "
+            print("\(mark) opencl:\(i)  \(d.platform) / \(d.name)")
+            print("      type \(d.isGPU ? "GPU" : "CPU"), \(d.computeUnits) compute units, global memory \(formatGiB(d.globalMemoryBytes)), local memory \(d.localMemoryBytes / 1024) KiB, \(d.openCLCVersion)")
+        }
+        print("\(choice.chosen == nil ? "*" : " ") swift     the pure-Swift backend (\(Parallel.threads) threads)")
+        print("Using: \(choice.chosen.map { "opencl:\($0) (\(choice.devices[$0].name))" } ?? "swift") — \(choice.reason)")
+    }
+}
+
+func formatGiB(_ bytes: Int) -> String {
+    String(format: "%.1f GiB", Double(bytes) / Double(1 << 30))
+}
+
+import Foundation

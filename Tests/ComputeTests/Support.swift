@@ -1,0 +1,81 @@
+import XCTest
+@testable import Compute
+
+// Shared test helpers: the two backends, seeded data, finite differences, error reporting.
+
+enum TestDevices {
+    static let swift = Device()
+
+    /// The first OpenCL device (PoCL here); nil when there is no OpenCL driver.
+    static let openCL: Device? = {
+        guard let info = (try? OpenCLDiscovery.devices())?.first else { return nil }
+        return try? Device(openCL: info)
+    }()
+}
+
+/// The OpenCL device, or an XCTSkip that says why the parity test did not run.
+func requireOpenCL() throws -> Device {
+    guard let d = TestDevices.openCL else {
+        throw XCTSkip("no OpenCL device found (install pocl-opencl-icd, or unset OCL_ICD_VENDORS): OpenCL parity test skipped")
+    }
+    return d
+}
+
+/// SplitMix64: a tiny seeded generator so every test sees the same data on every run.
+struct SeededRandom: RandomNumberGenerator {
+    var state: UInt64
+    init(_ seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+func randomArray(_ n: Int, _ rng: inout SeededRandom, in range: ClosedRange<Float> = -1...1) -> [Float] {
+    (0..<n).map { _ in Float.random(in: range, using: &rng) }
+}
+
+func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
+    precondition(a.count == b.count, "length \(a.count) vs \(b.count)")
+    var m: Float = 0
+    for i in a.indices { m = max(m, abs(a[i] - b[i])) }
+    return m
+}
+
+/// Central finite differences of a scalar function, evaluated in Double on the host:
+/// g[i] ≈ (f(x + h·e_i) − f(x − h·e_i)) / 2h. Checks only `indices` (all when nil) to stay fast.
+func numericGradient(_ x: [Float], h: Float = 1e-2, indices: [Int]? = nil,
+                     _ f: ([Float]) throws -> Double) rethrows -> [Int: Double] {
+    var out: [Int: Double] = [:]
+    var xp = x
+    for i in indices ?? Array(x.indices) {
+        let orig = xp[i]
+        xp[i] = orig + h; let fp = try f(xp)
+        xp[i] = orig - h; let fm = try f(xp)
+        xp[i] = orig
+        out[i] = (fp - fm) / Double(2 * h)
+    }
+    return out
+}
+
+/// Asserts analytic ≈ numeric with a tolerance relative to the gradient's scale.
+func assertGradientsClose(_ analytic: [Float], _ numeric: [Int: Double], tolerance: Double = 1e-2,
+                          _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+    let scale = max(1e-3, numeric.values.map { abs($0) }.max() ?? 1)
+    var worst = 0.0, worstIndex = -1
+    for (i, g) in numeric {
+        let e = abs(Double(analytic[i]) - g) / scale
+        if e > worst { worst = e; worstIndex = i }
+    }
+    XCTAssertLessThan(worst, tolerance, "\(what): worst relative error \(worst) at index \(worstIndex) (analytic \(worstIndex >= 0 ? analytic[worstIndex] : 0), numeric \(worstIndex >= 0 ? numeric[worstIndex]! : 0))", file: file, line: line)
+}
+
+/// Sum of out·w in Double: the scalar whose gradient w.r.t. `out` is `w`.
+func dot(_ a: [Float], _ w: [Float]) -> Double {
+    var s = 0.0
+    for i in a.indices { s += Double(a[i]) * Double(w[i]) }
+    return s
+}

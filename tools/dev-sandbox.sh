@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Makes an isolated package in /tmp/sb-NAME holding the Compute core plus the named op and test
+# files (as symlinks into this repo), so several people can build kernels side by side without
+# breaking each other's builds. Kernels are read from this repo's Kernels/ via NASDIFF_KERNELS_DIR.
+# Usage: tools/dev-sandbox.sh NAME Sources/Compute/Ops/Foo.swift Tests/ComputeTests/FooTests.swift ...
+# Then:  cd /tmp/sb-NAME && NASDIFF_KERNELS_DIR=$REPO/Kernels swift test
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+name=$1; shift
+sb=/tmp/sb-$name
+mkdir -p "$sb/Sources/Compute/Ops" "$sb/Sources/Compute/OpenCL" "$sb/Tests/ComputeTests"
+ln -sfn "$repo/Sources/COpenCL" "$sb/Sources/COpenCL"
+for f in "$repo"/Sources/Compute/*.swift "$repo"/Sources/Compute/OpenCL/*.swift; do
+  case "$f" in *Embedded.swift) continue;; esac
+  ln -sf "$f" "$sb/${f#$repo/}"
+done
+ln -sf "$repo/Sources/Compute/Ops/Elementwise.swift" "$sb/Sources/Compute/Ops/Elementwise.swift"
+ln -sf "$repo/Tests/ComputeTests/Support.swift" "$sb/Tests/ComputeTests/Support.swift"
+printf 'extension KernelSources {\n    static let embedded: [String: String] = [:]\n}\n' > "$sb/Sources/Compute/KernelSources+Embedded.swift"
+for f in "$@"; do ln -sf "$repo/$f" "$sb/$f"; done
+cat > "$sb/Package.swift" <<'PKG'
+// swift-tools-version:6.0
+import PackageDescription
+let package = Package(name: "Sandbox",
+  targets: [
+    .systemLibrary(name: "COpenCL"),
+    .target(name: "Compute", dependencies: ["COpenCL"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+    .testTarget(name: "ComputeTests", dependencies: ["Compute"]),
+  ],
+  swiftLanguageModes: [.v6])
+PKG
+echo "sandbox at $sb; run: cd $sb && NASDIFF_KERNELS_DIR=$repo/Kernels swift test"
