@@ -5,7 +5,8 @@ import Foundation
 //   swift            the pure-Swift backend
 //   opencl           the first OpenCL device (gpu first)
 //   opencl:N         OpenCL device N as numbered by `nasdiff devices`
-//   any other text   the OpenCL device whose name contains it (case-insensitive), e.g. "h100", "pocl"
+//   any other text   the OpenCL device whose platform or name contains it (case-insensitive),
+//                    e.g. "h100", "nvidia"; "pocl" names the Portable Computing Language platform
 
 public enum DeviceSelection {
     public static let environmentVariable = "NASDIFF_DEVICE"
@@ -41,7 +42,8 @@ public enum DeviceSelection {
                 guard all.indices.contains(i) else { throw ComputeError.unknownDevice(requested: asked, available: names) }
                 return Choice(devices: all, chosen: i, reason: "asked for by \(source)")
             }
-            if let i = all.firstIndex(where: { ($0.platform + " " + $0.name).lowercased().contains(a) }) {
+            let needle = a == "pocl" ? "portable computing language" : a
+            if let i = all.firstIndex(where: { ($0.platform + " " + $0.name).lowercased().contains(needle) }) {
                 return Choice(devices: all, chosen: i, reason: "asked for by \(source)")
             }
             throw ComputeError.unknownDevice(requested: asked, available: names)

@@ -1,10 +1,12 @@
 import ArgumentParser
 
 @main
-struct NASDiff: AsyncParsableCommand {
+struct NASDiff: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nasdiff",
         abstract: "Train graph diffusion models over NAS search spaces and sample architectures that meet conditions.",
-        subcommands: [DevicesCommand.self]
+        discussion: "Start with `nasdiff sample` (uses the bundled NB201 checkpoint) or `nasdiff spaces`.",
+        subcommands: [TrainCommand.self, SampleCommand.self, Evaluate.self, Spaces.self,
+                      DevicesCommand.self, SelftestCommand.self, BenchCommand.self]
     )
 }

@@ -64,6 +64,9 @@ final class CLContext: @unchecked Sendable {
             }
             throw ComputeError.openCL(call: "clCreateBuffer", code: rc)
         }
+        // Zero it, as the Swift backend does: optimizer moments and accumulating gradients rely on it.
+        var zero: Float = 0
+        try check(clEnqueueFillBuffer(queue, m, &zero, 4, 0, bytes, 0, nil, nil), "clEnqueueFillBuffer")
         return CLMemory(m)
     }
 

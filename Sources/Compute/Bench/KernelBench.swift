@@ -1,0 +1,101 @@
+import Foundation
+
+// Times the hot kernels at the model's shapes on one device (`nasdiff bench kernels`): the linear
+// layer in GFLOP/s and the elementwise ops in GB/s. Every op is run once to warm up (kernel builds,
+// first-touch page faults), then enough times back to back per sample that a sample lasts ≥ 2 ms,
+// so launch latency does not dominate fast GPU kernels; the device is synchronized around each sample.
+
+public enum KernelBench {
+    public struct Row: Sendable {
+        public let name: String
+        /// e.g. "24576×128→512" (rows × in → out) or "16M floats".
+        public let shape: String
+        /// GFLOP/s or GB/s (see `unit`), from the median time.
+        public let rate: Double
+        public let unit: String
+        public let medianMs: Double
+        public let minMs: Double
+        public let maxMs: Double
+        /// (max − min) / median over the samples.
+        public var spread: Double { medianMs > 0 ? (maxMs - minMs) / medianMs : 0 }
+    }
+
+    /// The linear layers that dominate training, as (rows, inDim, outDim) with 384 graphs of 8 nodes:
+    /// edge MLP and attention in/out over 384·64 pairs, node projections over 384·8 nodes, the y MLP.
+    public static let linearShapes: [(rows: Int, inDim: Int, outDim: Int)] = [
+        (24576, 128, 512), (24576, 512, 128), (3072, 512, 512), (3072, 512, 256), (384, 64, 2048), (384, 2048, 64),
+    ]
+
+    /// Elements per elementwise benchmark: large enough to stream from memory, not from cache.
+    public static let elementwiseCount = 16 << 20
+
+    public static func run(device: Device, repetitions: Int) throws -> [Row] {
+        let reps = max(1, repetitions)
+        var rows: [Row] = []
+        for s in linearShapes {
+            rows += try benchLinear(device, rows: s.rows, inDim: s.inDim, outDim: s.outDim, repetitions: reps)
+        }
+        rows += try benchElementwise(device, repetitions: reps)
+        return rows
+    }
+
+    static func benchLinear(_ d: Device, rows: Int, inDim: Int, outDim: Int, repetitions: Int) throws -> [Row] {
+        let x = try d.makeBuffer(count: rows * inDim), w = try d.makeBuffer(count: outDim * inDim)
+        let b = try d.makeBuffer(count: outDim), out = try d.makeBuffer(count: rows * outDim)
+        let dx = try d.makeBuffer(count: rows * inDim), dw = try d.makeBuffer(count: outDim * inDim)
+        let db = try d.makeBuffer(count: outDim), dout = try d.makeBuffer(count: rows * outDim)
+        try d.fill(x.all, 0.5); try d.fill(w.all, 0.01); try d.fill(b.all, 0.1); try d.fill(dout.all, 1e-3)
+        let shape = "\(rows)×\(inDim)→\(outDim)"
+        let flops = 2.0 * Double(rows) * Double(inDim) * Double(outDim)
+        let forward = try time(d, repetitions) {
+            try d.linearForward(out: out.all, inp: x.all, weight: w.all, bias: b.all, rows: rows, inDim: inDim, outDim: outDim)
+        }
+        // Backward adds into its gradients; repeated runs only grow them, which does not change the time.
+        let backward = try time(d, repetitions) {
+            try d.linearBackward(dinp: dx.all, dweight: dw.all, dbias: db.all, dout: dout.all, inp: x.all, weight: w.all,
+                                 rows: rows, inDim: inDim, outDim: outDim)
+        }
+        return [row("linear forward", shape, forward, work: flops / 1e9, unit: "GFLOP/s"),
+                row("linear backward", shape, backward, work: 2 * flops / 1e9, unit: "GFLOP/s")]
+    }
+
+    static func benchElementwise(_ d: Device, repetitions: Int) throws -> [Row] {
+        let n = elementwiseCount
+        let a = try d.makeBuffer(count: n), b = try d.makeBuffer(count: n), c = try d.makeBuffer(count: n)
+        try d.fill(a.all, -0.25); try d.fill(b.all, 0.5)
+        let gb = Double(n) * 4 / 1e9
+        let shape = "\(n >> 20)M floats"
+        let relu = try time(d, repetitions) { try d.reluForward(out: c.all, inp: a.all) }
+        let add = try time(d, repetitions) { try d.add(out: c.all, a.all, b.all) }
+        // a = b = 0.5 keeps y bounded however often it runs.
+        let axpby = try time(d, repetitions) { try d.axpby(c.all, b.all, a: 0.5, b: 0.5) }
+        return [row("relu forward", shape, relu, work: 2 * gb, unit: "GB/s"),
+                row("add", shape, add, work: 3 * gb, unit: "GB/s"),
+                row("axpby", shape, axpby, work: 3 * gb, unit: "GB/s")]
+    }
+
+    /// Milliseconds per call: (median, min, max) over `repetitions` samples.
+    static func time(_ d: Device, _ repetitions: Int, _ body: () throws -> Void) throws -> (median: Double, min: Double, max: Double) {
+        func sample(_ calls: Int) throws -> Double {
+            try d.synchronize()
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<calls { try body() }
+            try d.synchronize()
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6 / Double(calls)
+        }
+        _ = try sample(1)                                   // warm-up
+        let once = max(try sample(1), 1e-4)
+        let calls = min(1000, max(1, Int((2.0 / once).rounded(.up))))
+        var ms = try (0..<repetitions).map { _ in try sample(calls) }
+        ms.sort()
+        let mid = ms.count / 2
+        let median = ms.count % 2 == 1 ? ms[mid] : (ms[mid - 1] + ms[mid]) / 2
+        return (median, ms.first!, ms.last!)
+    }
+
+    static func row(_ name: String, _ shape: String, _ t: (median: Double, min: Double, max: Double),
+                    work: Double, unit: String) -> Row {
+        Row(name: name, shape: shape, rate: work / (t.median / 1e3), unit: unit,
+            medianMs: t.median, minMs: t.min, maxMs: t.max)
+    }
+}

@@ -1,0 +1,67 @@
+import Foundation
+
+// AdamW with torch.optim.AdamW's exact update (dinas-spec §4.3: lr 2e-4, amsgrad, weight decay 1e-12),
+// in the same operation order as PyTorch's single-tensor path so fp32 results agree to rounding:
+//   p ← p·(1 − lr·wd)                       decoupled weight decay, applied before the Adam step
+//   m ← lerp(m, g, 1 − β1)                  torch.lerp_ (see `torchLerp` below)
+//   v ← v·β2 + (1 − β2)·g²
+//   v̂ ← max(v̂, v)                           amsgrad only; the running max is of the uncorrected v
+//   denom = sqrt(v or v̂) / sqrt(1 − β2^t) + eps
+//   p ← p − (lr / (1 − β1^t)) · m / denom
+// The scalars (bias corrections, 1 − β, 1 − lr·wd) are formed on the host in Double from the hyperparameters'
+// decimal values, as Python does for torch, and rounded to Float once.
+
+public extension Device {
+    /// One AdamW step over every element of `params` (`step` counts from 1). Pass `vMax` to get
+    /// amsgrad (it holds the running max of v). m, v and vMax must start at zero: the caller zeroes
+    /// them once (OpenCL buffers start uninitialised).
+    func adamW(params: View, grads: View, m: View, v: View, vMax: View?, lr: Float, beta1: Float, beta2: Float,
+               eps: Float, weightDecay: Float, step: Int) throws {
+        let op = "adamW", n = params.count
+        try requirePositive(op, ("step", step))
+        try require(op, grads, n, "grads"); try require(op, m, n, "m"); try require(op, v, n, "v")
+        if let vMax { try require(op, vMax, n, "vMax") }
+        let lrD = decimal(lr), beta1D = decimal(beta1), beta2D = decimal(beta2)
+        let decay = Float(1 - lrD * decimal(weightDecay))
+        let stepSize = Float(lrD / (1 - pow(beta1D, Double(step))))
+        let correction2Sqrt = Float((1 - pow(beta2D, Double(step))).squareRoot())
+        let mWeight = Float(1 - beta1D), vWeight = Float(1 - beta2D)
+        if let cl {
+            // Without amsgrad the kernel gets `v` as a stand-in for vMax and never touches it.
+            return try cl.launch("adamw", "adamw", [
+                .view(params), .view(grads), .view(m), .view(v), .view(vMax ?? v), .int(vMax == nil ? 0 : 1),
+                .float(decay), .float(mWeight), .float(beta2), .float(vWeight), .float(stepSize),
+                .float(correction2Sqrt), .float(eps), .int(n),
+            ], global: [n])
+        }
+        let p = params.ptr, g = grads.ptr, mp = m.ptr, vp = v.ptr
+        let vm = vMax?.ptr
+        Parallel.forEach(n, costPerItem: 16) { i in
+            p[i] *= decay
+            let gi = g[i]
+            let mi = torchLerp(mp[i], gi, mWeight)
+            let vi = vp[i] * beta2 + vWeight * (gi * gi)
+            mp[i] = mi
+            vp[i] = vi
+            var second = vi
+            if let vm {
+                second = max(vm[i], vi)
+                vm[i] = second
+            }
+            let denom = second.squareRoot() / correction2Sqrt + eps
+            p[i] = p[i] + -stepSize * (mi / denom)
+        }
+    }
+}
+
+/// The decimal a Float hyperparameter was written as (0.999 rather than 0.99900001287). PyTorch keeps
+/// hyperparameters as Python doubles and forms 1 − β in double; doing 1 − β in Float instead would
+/// make 1 − 0.999 off by 1.3e-5 relative, and v with it.
+private func decimal(_ x: Float) -> Double { Double(x.description) ?? Double(x) }
+
+/// torch.lerp's formula: start + w·(end − start) for |w| < 0.5, else end − (end − start)·(1 − w);
+/// the two branches keep the result exact at w = 0 and w = 1.
+@inline(__always)
+private func torchLerp(_ start: Float, _ end: Float, _ weight: Float) -> Float {
+    abs(weight) < 0.5 ? start + weight * (end - start) : end - (end - start) * (1 - weight)
+}

@@ -1,0 +1,236 @@
+import Foundation
+
+// The linear layer, out = inp·Wᵀ + bias, with W in PyTorch's layout [outDim][inDim] so checkpoints
+// load directly into a PyTorch reference. Its three products (see Kernels/linear.cl) run as
+//   OpenCL GPU: tiled GEMMs (128×128 or 64×64 tiles, split-K when the output has too few tiles);
+//   OpenCL CPU (PoCL): one work-item per small output block with float8 loops;
+//   Swift: the packed, cache-blocked GEMM of PackedGEMM.swift on all threads.
+
+public extension Device {
+    /// out[r, o] = Σ_i inp[r, i]·weight[o, i] + bias[o]   (bias nil: no bias). Overwrites `out`.
+    func linearForward(out: View, inp: View, weight: View, bias: View?,
+                       rows: Int, inDim: Int, outDim: Int) throws {
+        try linearForward(out: out, inp: inp, weight: weight, bias: bias,
+                          rows: rows, inDim: inDim, outDim: outDim, shape: nil)
+    }
+
+    /// Adds the gradients of the linear layer:
+    ///   dinp[r, i] += Σ_o dout[r, o]·weight[o, i]   (dinp nil: skipped, e.g. for the first layer)
+    ///   dweight[o, i] += Σ_r dout[r, o]·inp[r, i]
+    ///   dbias[o] += Σ_r dout[r, o]                   (dbias nil: skipped)
+    func linearBackward(dinp: View?, dweight: View, dbias: View?, dout: View, inp: View, weight: View,
+                        rows: Int, inDim: Int, outDim: Int) throws {
+        try linearBackward(dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,
+                           rows: rows, inDim: inDim, outDim: outDim, shape: nil)
+    }
+}
+
+/// Which OpenCL kernels run the linear layer. nil everywhere but in tests, which force the GPU
+/// family (and its tile size and K split) on PoCL to check it against the Swift twin.
+enum LinearKernelShape: Equatable {
+    case cpu
+    /// Tiled GEMMs; `tile` 64 or 128 and `slices` ≥ 1 override the size-based choice when given.
+    case gpu(tile: Int?, slices: Int?)
+}
+
+extension Device {
+    func linearForward(out: View, inp: View, weight: View, bias: View?,
+                       rows: Int, inDim: Int, outDim: Int, shape: LinearKernelShape?) throws {
+        let op = "linear"
+        try requirePositive(op, ("rows", rows), ("inDim", inDim), ("outDim", outDim))
+        try require(op, inp, rows * inDim, "inp (rows·inDim)")
+        try require(op, weight, outDim * inDim, "weight (outDim·inDim)")
+        if let bias { try require(op, bias, outDim, "bias (outDim)") }
+        try require(op, out, rows * outDim, "out (rows·outDim)")
+        if let cl {
+            switch shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu) {
+            case .cpu:
+                return try cl.launch("linear", "linear_forward_cpu",
+                                     [.view(out), .view(inp), .view(weight), .view(bias ?? out), .int(bias == nil ? 0 : 1),
+                                      .int(rows), .int(inDim), .int(outDim)],
+                                     global: [(outDim + 3) / 4, (rows + 1) / 2])
+            case let .gpu(tile, slices):
+                return try gemmOnGPU("nt", c: out, a: inp, b: weight, bias: bias, accumulate: false,
+                                     m: rows, n: outDim, k: inDim, tile: tile, slices: slices)
+            }
+        }
+        PackedGEMM.multiply(m: rows, n: outDim, k: inDim,
+                            a: StridedMatrix(base: UnsafePointer(inp.ptr.p), rowStride: inDim, colStride: 1),
+                            b: StridedMatrix(base: UnsafePointer(weight.ptr.p), rowStride: 1, colStride: inDim),
+                            c: out.ptr.p, ldc: outDim, bias: bias.map { UnsafePointer($0.ptr.p) }, accumulate: false)
+    }
+
+    func linearBackward(dinp: View?, dweight: View, dbias: View?, dout: View, inp: View, weight: View,
+                        rows: Int, inDim: Int, outDim: Int, shape: LinearKernelShape?) throws {
+        let op = "linear backward"
+        try requirePositive(op, ("rows", rows), ("inDim", inDim), ("outDim", outDim))
+        try require(op, dout, rows * outDim, "dout (rows·outDim)")
+        try require(op, inp, rows * inDim, "inp (rows·inDim)")
+        try require(op, weight, outDim * inDim, "weight (outDim·inDim)")
+        if let dinp { try require(op, dinp, rows * inDim, "dinp (rows·inDim)") }
+        try require(op, dweight, outDim * inDim, "dweight (outDim·inDim)")
+        if let dbias { try require(op, dbias, outDim, "dbias (outDim)") }
+        if let cl {
+            switch shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu) {
+            case .cpu:
+                if let dinp {
+                    try cl.launch("linear", "linear_backward_input_cpu",
+                                  [.view(dinp), .view(dout), .view(weight), .int(rows), .int(inDim), .int(outDim)],
+                                  global: [(inDim + 15) / 16, (rows + 3) / 4])
+                }
+                // A group spans up to 256 columns and enough 4-output blocks for ~256 work-items (it
+                // shares each chunk of rows through the cache, see the kernel), but stays small enough
+                // that there is at least one group per core.
+                let colBlocks = (inDim + 15) / 16, outBlocks = (outDim + 3) / 4
+                let lx = min(colBlocks, 16)
+                let groupsAcross = (colBlocks + lx - 1) / lx
+                let ly = max(1, min(256 / lx, outBlocks, outBlocks * groupsAcross / max(1, cl.info.computeUnits)))
+                try cl.launch("linear", "linear_backward_weight_cpu",
+                              [.view(dweight), .view(dout), .view(inp), .int(rows), .int(inDim), .int(outDim)],
+                              global: [colBlocks, outBlocks], local: [lx, ly])
+                if let dbias {
+                    try cl.launch("linear", "linear_bias_grad_cpu",
+                                  [.view(dbias), .view(dout), .int(rows), .int(outDim)], global: [(outDim + 7) / 8])
+                }
+            case let .gpu(tile, slices):
+                if let dinp {
+                    try gemmOnGPU("nn", c: dinp, a: dout, b: weight, bias: nil, accumulate: true,
+                                  m: rows, n: inDim, k: outDim, tile: tile, slices: slices)
+                }
+                try gemmOnGPU("tn", c: dweight, a: dout, b: inp, bias: nil, accumulate: true,
+                              m: outDim, n: inDim, k: rows, tile: tile, slices: slices)
+                if let dbias { try columnSumOnGPU(into: dbias, dout, rows: rows, cols: outDim, slices: slices) }
+            }
+            return
+        }
+        if let dinp {
+            PackedGEMM.multiply(m: rows, n: inDim, k: outDim,
+                                a: StridedMatrix(base: UnsafePointer(dout.ptr.p), rowStride: outDim, colStride: 1),
+                                b: StridedMatrix(base: UnsafePointer(weight.ptr.p), rowStride: inDim, colStride: 1),
+                                c: dinp.ptr.p, ldc: inDim, bias: nil, accumulate: true)
+        }
+        PackedGEMM.multiply(m: outDim, n: inDim, k: rows,
+                            a: StridedMatrix(base: UnsafePointer(dout.ptr.p), rowStride: 1, colStride: outDim),
+                            b: StridedMatrix(base: UnsafePointer(inp.ptr.p), rowStride: inDim, colStride: 1),
+                            c: dweight.ptr.p, ldc: inDim, bias: nil, accumulate: true)
+        if let dbias { addColumnSums(into: dbias.ptr, dout.ptr, rows: rows, cols: outDim) }
+    }
+
+    /// into[c] += Σ_r g[r·cols + c]. Each task sums a chunk of 512 whole rows (streaming memory in
+    /// order, vectorised along the row) into its own partial row; the partials are added in chunk
+    /// order, so the result does not depend on the thread count.
+    private func addColumnSums(into sums: Ptr, _ g: Ptr, rows: Int, cols: Int) {
+        let chunkRows = 512
+        let chunks = (rows + chunkRows - 1) / chunkRows
+        let partials = Ptr(UnsafeMutablePointer<Float>.allocate(capacity: chunks * cols))
+        defer { partials.p.deallocate() }
+        Parallel.forEach(chunks, costPerItem: chunkRows * cols) { chunk in
+            let s = partials.p + chunk * cols
+            s.initialize(repeating: 0, count: cols)
+            for r in (chunk * chunkRows)..<min(rows, (chunk + 1) * chunkRows) {
+                let row = g.p + r * cols
+                for c in 0..<cols { s[c] += row[c] }
+            }
+        }
+        for chunk in 0..<chunks {
+            let s = partials.p + chunk * cols
+            for c in 0..<cols { sums[c] += s[c] }
+        }
+    }
+
+    // MARK: GPU GEMMs
+
+    /// C (m×n) = A·B (+ bias) or C += A·B with the tiled kernel gemm_<layout>_<tile>.
+    private func gemmOnGPU(_ layout: String, c: View, a: View, b: View, bias: View?, accumulate: Bool,
+                           m: Int, n: Int, k: Int, tile: Int?, slices: Int?) throws {
+        guard let cl else { return }
+        let plan = GEMMPlan.choose(m: m, n: n, k: k, computeUnits: cl.info.computeUnits, tile: tile, slices: slices)
+        let kernel = "gemm_\(layout)_\(plan.tile)"
+        let local = [plan.tile / 8, plan.tile / 8, 1]
+        let global = [(n + plan.tile - 1) / plan.tile * local[0], (m + plan.tile - 1) / plan.tile * local[1], plan.slices]
+        if plan.slices == 1 {
+            return try cl.launch("linear", kernel,
+                                 [.view(c), .view(a), .view(b), .view(bias ?? c), .int(bias == nil ? 0 : 1),
+                                  .int(accumulate ? 1 : 0), .int(m), .int(n), .int(k), .int(k), .int(0)],
+                                 global: global, local: local)
+        }
+        let partials = try LinearScratch.shared.view(on: self, count: plan.slices * m * n)
+        try cl.launch("linear", kernel,
+                      [.view(partials), .view(a), .view(b), .view(c), .int(0), .int(0),
+                       .int(m), .int(n), .int(k), .int(plan.kChunk), .int(m * n)],
+                      global: global, local: local)
+        try cl.launch("linear", "gemm_splitk_reduce",
+                      [.view(c), .view(partials), .view(bias ?? c), .int(bias == nil ? 0 : 1), .int(accumulate ? 1 : 0),
+                       .int(m * n), .int(plan.slices), .int(n)],
+                      global: [m * n], local: nil)
+    }
+
+    /// sums[c] += Σ_r g[r, c]; rows are split into slices (reduced after) when there are few columns
+    /// and many rows, so enough work-groups run to use the memory bandwidth.
+    private func columnSumOnGPU(into sums: View, _ g: View, rows: Int, cols: Int, slices forced: Int?) throws {
+        guard let cl else { return }
+        let groups = (cols + 63) / 64
+        let wanted = forced ?? min(2 * cl.info.computeUnits / groups, rows / 1024)
+        let slices = max(1, min(wanted, rows))
+        let rowsPerSlice = (rows + slices - 1) / slices
+        let local = [64, 4, 1], global = [groups * 64, 4, slices]
+        if slices == 1 {
+            return try cl.launch("linear", "column_sum",
+                                 [.view(sums), .view(g), .int(rows), .int(cols), .int(rowsPerSlice), .int(1)],
+                                 global: global, local: local)
+        }
+        let partials = try LinearScratch.shared.view(on: self, count: slices * cols)
+        try cl.launch("linear", "column_sum",
+                      [.view(partials), .view(g), .int(rows), .int(cols), .int(rowsPerSlice), .int(0)],
+                      global: global, local: local)
+        try cl.launch("linear", "gemm_splitk_reduce",
+                      [.view(sums), .view(partials), .view(sums), .int(0), .int(1), .int(cols), .int(slices), .int(cols)],
+                      global: [cols], local: nil)
+    }
+}
+
+/// How a GPU GEMM is cut: tile edge (work-group tile tile×tile) and the number of K slices.
+struct GEMMPlan: Equatable {
+    let tile: Int
+    let slices: Int
+    /// K range per slice, a multiple of the kernel's k-step (16).
+    let kChunk: Int
+
+    /// 128-tiles when there are at least two per compute unit (at ≤ 128 registers per work-item an
+    /// H100 SM holds two 256-work-item groups); else 64-tiles; and when even those leave compute units idle and K is long,
+    /// split K so that about two groups per compute unit run, each over at least 256 of K.
+    static func choose(m: Int, n: Int, k: Int, computeUnits: Int, tile forcedTile: Int? = nil,
+                       slices forcedSlices: Int? = nil) -> GEMMPlan {
+        let cus = max(1, computeUnits)
+        func tiles(_ t: Int) -> Int { ((m + t - 1) / t) * ((n + t - 1) / t) }
+        let tile = forcedTile ?? (tiles(128) >= 2 * cus ? 128 : 64)
+        var slices = forcedSlices ?? (tiles(tile) >= cus ? 1 : min((2 * cus + tiles(tile) - 1) / tiles(tile), k / 256))
+        slices = max(1, min(slices, (k + 15) / 16))
+        let kChunk = ((k + slices - 1) / slices + 15) / 16 * 16
+        return GEMMPlan(tile: tile, slices: (k + kChunk - 1) / kChunk, kChunk: kChunk)
+    }
+}
+
+/// One reusable device allocation per device for split-K partial products, grown on demand.
+/// Reusing it across calls is safe because the queue is in-order: a later GEMM cannot overwrite
+/// the partials before the reduction that reads them has run.
+final class LinearScratch: @unchecked Sendable {
+    static let shared = LinearScratch()
+
+    private struct Entry {
+        weak var device: Device?
+        let buffer: Buffer
+    }
+    private let lock = NSLock()
+    private var entries: [ObjectIdentifier: Entry] = [:]
+
+    func view(on device: Device, count: Int) throws -> View {
+        lock.lock(); defer { lock.unlock() }
+        entries = entries.filter { $0.value.device != nil }
+        let key = ObjectIdentifier(device)
+        if let e = entries[key], e.device === device, e.buffer.count >= count { return e.buffer.view(0, count) }
+        let buffer = try device.makeBuffer(count: count)
+        entries[key] = Entry(device: device, buffer: buffer)
+        return buffer.view(0, count)
+    }
+}

@@ -1,0 +1,61 @@
+// Symmetrisation of pair tensors, (A + Aᵀ)/2 over the two node axes (dinas-spec §3.2: the edge
+// embedding after mlp_in_E, and the edge logits). Pair rows are (g·n + i)·n + j.
+
+public extension Device {
+    /// out[g,i,j,c] = (inp[g,i,j,c] + inp[g,j,i,c]) / 2. `out` may be `inp` itself (in place);
+    /// the result is exactly symmetric.
+    func symmetrizePairs(out: View, inp: View, graphs: Int, n: Int, dim: Int) throws {
+        let op = "symmetrizePairs"
+        try requirePositive(op, ("graphs", graphs), ("n", n), ("dim", dim))
+        let count = graphs * n * n * dim
+        try require(op, inp, count, "inp"); try require(op, out, count, "out")
+        if partiallyOverlaps(out, inp, count) {
+            throw ComputeError.invalidSize(op: op, detail: "out overlaps inp without being the same view; pass the same view to work in place")
+        }
+        if let cl {
+            return try cl.launch("symmetrize", "symmetrize_pairs",
+                                 [.view(out), .view(inp), .int(graphs), .int(n), .int(dim)], global: [dim, n * n, graphs])
+        }
+        let o = out.ptr, x = inp.ptr
+        // Item (g, i) owns the pairs (i, j ≥ i) and their mirrors (j, i); it reads both before
+        // writing both, so items never touch each other's entries and in place is safe.
+        Parallel.forEach(graphs * n, costPerItem: n * dim) { row in
+            let g = row / n, i = row % n
+            for j in i..<n {
+                let ij = (row * n + j) * dim, ji = ((g * n + j) * n + i) * dim
+                for c in 0..<dim {
+                    let s = (x[ij + c] + x[ji + c]) * 0.5
+                    o[ij + c] = s
+                    o[ji + c] = s
+                }
+            }
+        }
+    }
+
+    /// dinp[g,i,j,c] += (dout[g,i,j,c] + dout[g,j,i,c]) / 2. `dinp` must not overlap `dout`.
+    func symmetrizePairsBackward(dinp: View, dout: View, graphs: Int, n: Int, dim: Int) throws {
+        let op = "symmetrizePairsBackward"
+        try requirePositive(op, ("graphs", graphs), ("n", n), ("dim", dim))
+        let count = graphs * n * n * dim
+        try require(op, dout, count, "dout"); try require(op, dinp, count, "dinp")
+        if dinp.buffer === dout.buffer && dinp.offset < dout.offset + count && dout.offset < dinp.offset + count {
+            throw ComputeError.invalidSize(op: op, detail: "dinp overlaps dout; accumulate into a separate gradient")
+        }
+        if let cl {
+            return try cl.launch("symmetrize", "symmetrize_pairs_backward",
+                                 [.view(dinp), .view(dout), .int(graphs), .int(n), .int(dim)], global: [dim, n * n, graphs])
+        }
+        let dx = dinp.ptr, gOut = dout.ptr
+        Parallel.forEach(graphs * n * n, costPerItem: dim) { t in
+            let j = t % n, row = t / n, i = row % n, g = row / n
+            let ij = t * dim, ji = ((g * n + j) * n + i) * dim
+            for c in 0..<dim { dx[ij + c] += (gOut[ij + c] + gOut[ji + c]) * 0.5 }
+        }
+    }
+}
+
+/// True when `a` and `b` share floats without being the same window (then neither in place nor
+/// out of place is well defined).
+private func partiallyOverlaps(_ a: View, _ b: View, _ count: Int) -> Bool {
+    a.buffer === b.buffer && a.offset != b.offset && a.offset < b.offset + count && b.offset < a.offset + count
+}

@@ -1,0 +1,152 @@
+// `nasdiff selftest`: every op on the chosen device against its Swift twin, at shapes like the
+// model's, with seeded inputs. Tolerances: ops that do the same float operations in the same
+// order get 1e-6; reductions whose order differs between a GPU and the twin (GEMM, LayerNorm,
+// pooling, softmax-weighted sums) get a bound relative to the size of the sum (≈ K·2⁻²³·|values|).
+
+public struct SelfTestResult: Sendable {
+    public let name: String
+    public let maxAbsError: Float
+    public let tolerance: Float
+    public var passed: Bool { maxAbsError <= tolerance }
+}
+
+public enum SelfTest {
+    struct Case {
+        let name: String
+        let tolerance: Float
+        let run: (Device) throws -> [Float]
+    }
+
+    /// Runs every case on `device` and on the Swift backend.
+    public static func run(on device: Device) throws -> [SelfTestResult] {
+        let reference = Device()
+        return try cases.map { c in
+            let a = try c.run(device), b = try c.run(reference)
+            var err: Float = 0
+            for i in a.indices { err = max(err, abs(a[i] - b[i])) }
+            if a.count != b.count || a.contains(where: { !$0.isFinite }) { err = .infinity }
+            return SelfTestResult(name: c.name, maxAbsError: err, tolerance: c.tolerance)
+        }
+    }
+
+    /// Deterministic inputs: the same on every device.
+    static func values(_ n: Int, seed: UInt64, scale: Float = 1) -> [Float] {
+        (0..<n).map { Philox4x32.uniform(seed: seed, row: UInt64($0), stream: 7) * 2 * scale - scale }
+    }
+
+    static let g = 6, n = 8, c = 64, heads = 4
+
+    static var cases: [Case] {
+        let rn = g * n, re = g * n * n
+        var mask = [Float](repeating: 1, count: g * n)
+        for i in 5..<n { mask[n + i] = 0 }   // graph 1 has 5 real nodes
+        return [
+            Case(name: "relu forward+backward", tolerance: 1e-6) { d in
+                let x = try d.makeBuffer(values(rn * c, seed: 1)), o = try d.makeBuffer(count: rn * c)
+                let gout = try d.makeBuffer(values(rn * c, seed: 2)), gin = try d.makeBuffer(count: rn * c)
+                try d.reluForward(out: o.all, inp: x.all); try d.reluBackward(dinp: gin.all, dout: gout.all, out: o.all)
+                try d.axpby(gin.all, o.all, a: 0.5, b: 2); try d.add(out: o.all, o.all, x.all)
+                return try d.download(o.all) + d.download(gin.all)
+            },
+            Case(name: "linear forward", tolerance: 2e-5) { d in
+                let x = try d.makeBuffer(values(re * 16, seed: 3)), w = try d.makeBuffer(values(c * 16, seed: 4, scale: 0.25))
+                let b = try d.makeBuffer(values(c, seed: 5)), o = try d.makeBuffer(count: re * c)
+                try d.linearForward(out: o.all, inp: x.all, weight: w.all, bias: b.all, rows: re, inDim: 16, outDim: c)
+                return try d.download(o.all)
+            },
+            Case(name: "linear backward", tolerance: 1e-4) { d in
+                let rows = 200, i = 96, o = 72
+                let x = try d.makeBuffer(values(rows * i, seed: 6)), w = try d.makeBuffer(values(o * i, seed: 7, scale: 0.1))
+                let go = try d.makeBuffer(values(rows * o, seed: 8)), gx = try d.makeBuffer(count: rows * i)
+                let gw = try d.makeBuffer(count: o * i), gb = try d.makeBuffer(count: o)
+                try d.linearBackward(dinp: gx.all, dweight: gw.all, dbias: gb.all, dout: go.all, inp: x.all, weight: w.all, rows: rows, inDim: i, outDim: o)
+                return try d.download(gx.all) + d.download(gw.all) + d.download(gb.all)
+            },
+            Case(name: "layernorm forward+backward", tolerance: 2e-5) { d in
+                let x = try d.makeBuffer(values(rn * c, seed: 9, scale: 3)), gam = try d.makeBuffer(values(c, seed: 10)), bet = try d.makeBuffer(values(c, seed: 11))
+                let o = try d.makeBuffer(count: rn * c), mean = try d.makeBuffer(count: rn), rstd = try d.makeBuffer(count: rn)
+                let go = try d.makeBuffer(values(rn * c, seed: 12)), gx = try d.makeBuffer(count: rn * c), gg = try d.makeBuffer(count: c), gbt = try d.makeBuffer(count: c)
+                try d.layerNormForward(out: o.all, mean: mean.all, rstd: rstd.all, inp: x.all, gamma: gam.all, beta: bet.all, rows: rn, dim: c)
+                try d.layerNormBackward(dinp: gx.all, dgamma: gg.all, dbeta: gbt.all, dout: go.all, inp: x.all, mean: mean.all, rstd: rstd.all, gamma: gam.all, rows: rn, dim: c)
+                return try d.download(o.all) + d.download(gx.all) + d.download(gg.all) + d.download(gbt.all)
+            },
+            Case(name: "film forward+backward", tolerance: 2e-5) { d in
+                let x = try d.makeBuffer(values(re * c, seed: 13)), m = try d.makeBuffer(values(g * c, seed: 14)), a = try d.makeBuffer(values(g * c, seed: 15))
+                let o = try d.makeBuffer(count: re * c), go = try d.makeBuffer(values(re * c, seed: 16))
+                let gx = try d.makeBuffer(count: re * c), gm = try d.makeBuffer(count: g * c), ga = try d.makeBuffer(count: g * c)
+                try d.filmForward(out: o.all, inp: x.all, mul: m.all, add: a.all, graphs: g, positions: n * n, dim: c)
+                try d.filmBackward(dinp: gx.all, dmul: gm.all, dadd: ga.all, dout: go.all, inp: x.all, mul: m.all, graphs: g, positions: n * n, dim: c)
+                return try d.download(o.all) + d.download(gx.all) + d.download(gm.all) + d.download(ga.all)
+            },
+            Case(name: "concat+positional forward+backward", tolerance: 1e-5) { d in
+                let a = try d.makeBuffer(values(rn * 32, seed: 17)), b = try d.makeBuffer(values(g * 16, seed: 18)), pe = try d.makeBuffer(values(n * 48, seed: 19))
+                let o = try d.makeBuffer(count: rn * 48), ga = try d.makeBuffer(count: rn * 32), gb = try d.makeBuffer(count: g * 16)
+                try d.concatBroadcastForward(out: o.all, a: a.all, b: b.all, graphs: g, positions: n, dimA: 32, dimB: 16)
+                try d.addPerPosition(o.all, table: pe.all, graphs: g, positions: n, dim: 48)
+                try d.concatBroadcastBackward(da: ga.all, db: gb.all, dout: o.all, graphs: g, positions: n, dimA: 32, dimB: 16)
+                return try d.download(o.all) + d.download(ga.all) + d.download(gb.all)
+            },
+            Case(name: "pooling forward+backward", tolerance: 2e-5) { d in
+                let x = try d.makeBuffer(values(re * c, seed: 20)), o = try d.makeBuffer(count: g * 4 * c)
+                let go = try d.makeBuffer(values(g * 4 * c, seed: 21)), gx = try d.makeBuffer(count: re * c)
+                try d.poolForward(out: o.all, inp: x.all, graphs: g, positions: n * n, dim: c)
+                try d.poolBackward(dinp: gx.all, dout: go.all, inp: x.all, out: o.all, graphs: g, positions: n * n, dim: c)
+                return try d.download(o.all) + d.download(gx.all)
+            },
+            Case(name: "symmetrise + masks", tolerance: 1e-6) { d in
+                let x = try d.makeBuffer(values(re * c, seed: 22)), o = try d.makeBuffer(count: re * c), gx = try d.makeBuffer(count: re * c)
+                let mk = try d.makeBuffer(mask), xn = try d.makeBuffer(values(rn * c, seed: 23))
+                try d.symmetrizePairs(out: o.all, inp: x.all, graphs: g, n: n, dim: c)
+                try d.symmetrizePairsBackward(dinp: gx.all, dout: x.all, graphs: g, n: n, dim: c)
+                try d.applyPairMask(o.all, nodeMask: mk.all, graphs: g, n: n, dim: c, zeroDiagonal: true)
+                try d.applyNodeMask(xn.all, nodeMask: mk.all, graphs: g, n: n, dim: c)
+                return try d.download(o.all) + d.download(gx.all) + d.download(xn.all)
+            },
+            Case(name: "attention forward+backward", tolerance: 5e-5) { d in
+                let q = try d.makeBuffer(values(rn * c, seed: 24)), k = try d.makeBuffer(values(rn * c, seed: 25)), v = try d.makeBuffer(values(rn * c, seed: 26))
+                let e1 = try d.makeBuffer(values(re * c, seed: 27)), e2 = try d.makeBuffer(values(re * c, seed: 28)), mk = try d.makeBuffer(mask)
+                let sc = try d.makeBuffer(count: re * c), pr = try d.makeBuffer(count: re * c), wv = try d.makeBuffer(count: rn * c)
+                try d.attentionForward(scores: sc.all, probs: pr.all, weightedV: wv.all, q: q.all, k: k.all, v: v.all, e1: e1.all, e2: e2.all,
+                                       nodeMask: mk.all, graphs: g, n: n, dim: c, heads: heads)
+                let gs = try d.makeBuffer(values(re * c, seed: 29)), gw = try d.makeBuffer(values(rn * c, seed: 30))
+                let gq = try d.makeBuffer(count: rn * c), gk = try d.makeBuffer(count: rn * c), gv = try d.makeBuffer(count: rn * c)
+                let ge1 = try d.makeBuffer(count: re * c), ge2 = try d.makeBuffer(count: re * c)
+                try d.attentionBackward(dq: gq.all, dk: gk.all, dv: gv.all, de1: ge1.all, de2: ge2.all, dscores: gs.all, dweightedV: gw.all,
+                                        q: q.all, k: k.all, v: v.all, e1: e1.all, probs: pr.all, nodeMask: mk.all, graphs: g, n: n, dim: c, heads: heads)
+                return try [sc, pr, wv, gq, gk, gv, ge1, ge2].flatMap { try d.download($0.all) }
+            },
+            Case(name: "softmax + cross-entropy", tolerance: 1e-5) { d in
+                let rows = 500, k = 7
+                let x = try d.makeBuffer(values(rows * k, seed: 31, scale: 4)), p = try d.makeBuffer(count: rows * k)
+                var targets = [Float](repeating: -1, count: rows)   // classes 0..<k, and some ignored rows
+                for r in 0..<rows where r % 9 < k { targets[r] = Float(r % 9) }
+                let t = try d.makeBuffer(targets)
+                let l = try d.makeBuffer(count: rows), gx = try d.makeBuffer(count: rows * k)
+                try d.softmaxRows(out: p.all, logits: x.all, rows: rows, classes: k)
+                try d.crossEntropy(losses: l.all, dlogits: gx.all, logits: x.all, targets: t.all, rows: rows, classes: k, gradScale: 0.01)
+                return try d.download(p.all) + d.download(l.all) + d.download(gx.all)
+            },
+            Case(name: "adamw (amsgrad)", tolerance: 1e-6) { d in
+                let p = try d.makeBuffer(values(5000, seed: 32)), gr = try d.makeBuffer(values(5000, seed: 33))
+                let m = try d.makeBuffer(count: 5000), v = try d.makeBuffer(count: 5000), vm = try d.makeBuffer(count: 5000)
+                for s in 1...3 { try d.adamW(params: p.all, grads: gr.all, m: m.all, v: v.all, vMax: vm.all, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: s) }
+                return try d.download(p.all) + d.download(vm.all)
+            },
+            Case(name: "posterior + sampling + mirror + one-hot", tolerance: 1e-6) { d in
+                let rows = re, k = 2
+                let probs = try d.makeBuffer(values(rows * k, seed: 34, scale: 0.5).map { $0 + 0.5 })
+                var current = [Float](repeating: 0, count: rows)
+                for r in 0..<rows where r % 2 == 1 { current[r] = 1 }
+                let zt = try d.makeBuffer(current)
+                let qt = try d.makeBuffer([0.9, 0.1, 0.3, 0.7]), qs = try d.makeBuffer([0.8, 0.2, 0.4, 0.6]), qtb = try d.makeBuffer([0.7, 0.3, 0.5, 0.5])
+                let post = try d.makeBuffer(count: rows * k), cls = try d.makeBuffer(count: rows), oh = try d.makeBuffer(count: rows * k)
+                try d.categoricalPosterior(out: post.all, x0Probs: probs.all, zt: zt.all, qt: qt.all, qsBar: qs.all, qtBar: qtb.all, rows: rows, classes: k, rowsPerGraph: rows)
+                // Sample from the (identical) inputs, not the posterior: a 1-ulp difference there could flip a draw.
+                try d.sampleCategorical(out: cls.all, probs: probs.all, rows: rows, classes: k, seed: 35, stream: 3)
+                try d.mirrorPairClasses(cls.all, graphs: g, n: n)
+                try d.oneHot(out: oh.all, classes: cls.all, rows: rows, classCount: k)
+                return try d.download(post.all) + d.download(cls.all) + d.download(oh.all)
+            },
+        ]
+    }
+}

@@ -1,0 +1,101 @@
+import Compute
+import Model
+
+// Builds one training batch on the host: picks the graphs of step s from a seeded per-epoch
+// permutation, draws t ~ U{0..T} per graph, drops each condition to null with probability p, noises
+// the clean graph with Q̄_t (edges: upper triangle drawn, then mirrored), and writes the one-hot
+// inputs and class targets. Every draw comes from (seed, step), so a resumed run sees the same batches.
+
+struct BatchBuilder {
+    let data: TrainingSet
+    let order: [Int]               // indices into data usable for training
+    let options: TrainingOptions
+    let conditions: [ConditionSpec]
+    let schedule: NoiseSchedule
+    let nodeNoise: MarginalTransitions
+    let edgeNoise: MarginalTransitions
+    let model: ModelConfig
+
+    var stepsPerEpoch: Int { max(1, order.count / options.batch) }
+
+    struct Host {
+        var x0: [Float], e0: [Float], y0: [Float], mask: [Float], targetsX: [Float], targetsE: [Float]
+        var nodeCount = 0, pairCount = 0
+    }
+
+    /// Indices (into `data`) of the graphs in global step `step`.
+    func members(step: Int) -> [Int] {
+        let epoch = step / stepsPerEpoch, b = step % stepsPerEpoch
+        var rng = SplitMix64(options.seed &+ 0x5EED_0000 &+ UInt64(epoch) &* 0x9E37_79B9)
+        var perm = order
+        perm.shuffle(using: &rng)
+        return Array(perm[(b * options.batch)..<((b + 1) * options.batch)])
+    }
+
+    /// `fixedT` overrides the random timestep (validation uses a fixed spread of t).
+    func build(graphs: [Int], step: Int, dropConditions: Bool, fixedT: [Int]? = nil) -> Host {
+        let n = data.n, dX = model.nodeClasses, g = graphs.count
+        var rng = SplitMix64(options.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(step) &+ (dropConditions ? 0 : 0xABCD))
+        var h = Host(x0: .init(repeating: 0, count: g * n * dX), e0: .init(repeating: 0, count: g * n * n * 2),
+                     y0: .init(repeating: 0, count: g * model.conditionWidth), mask: .init(repeating: 0, count: g * n),
+                     targetsX: .init(repeating: -1, count: g * n), targetsE: .init(repeating: -1, count: g * n * n))
+        for (b, gi) in graphs.enumerated() {
+            let graph = data.graphs[gi]
+            let t = fixedT?[b] ?? Int.random(in: 0...schedule.steps, using: &rng)
+            let qx = nodeNoise.cumulative(schedule, t), qe = edgeNoise.cumulative(schedule, t)
+            // Conditions (then t/T) in y.
+            var col = 0
+            for k in conditions.indices {
+                let drop = dropConditions && Double.random(in: 0..<1, using: &rng) < options.nullProbability
+                if !drop { h.y0[b * model.conditionWidth + col + data.conditionClasses[k][gi]] = 1 }
+                col += conditions[k].width
+            }
+            if options.timestep { h.y0[b * model.conditionWidth + col] = Float(t) / Float(schedule.steps) }
+            // Nodes.
+            for i in 0..<n where graph.nodes[i] >= 0 {
+                let clean = Int(graph.nodes[i])
+                h.mask[b * n + i] = 1
+                h.targetsX[b * n + i] = Float(clean)
+                h.nodeCount += 1
+                let z = draw(qx, row: clean, classes: dX, &rng)
+                h.x0[(b * n + i) * dX + z] = 1
+            }
+            // Pairs: real off-diagonal pairs are noised (upper triangle, mirrored); the diagonal of a
+            // real node is "no edge"; padded pairs stay all-zero.
+            for i in 0..<n where graph.nodes[i] >= 0 {
+                h.e0[((b * n + i) * n + i) * 2] = 1
+                for j in (i + 1)..<max(n, i + 1) where graph.nodes[j] >= 0 {
+                    let clean = Int(graph.pairs[i * n + j])
+                    let z = options.fixedEdges ? clean : draw(qe, row: clean, classes: 2, &rng)
+                    for (a, c) in [(i, j), (j, i)] {
+                        h.e0[((b * n + a) * n + c) * 2 + z] = 1
+                        if !options.fixedEdges { h.targetsE[(b * n + a) * n + c] = Float(clean) }
+                    }
+                    if !options.fixedEdges { h.pairCount += 2 }
+                }
+            }
+        }
+        return h
+    }
+
+    private func draw(_ q: [Float], row: Int, classes d: Int, _ rng: inout SplitMix64) -> Int {
+        let u = Float.random(in: 0..<1, using: &rng)
+        var acc: Float = 0
+        for c in 0..<d {
+            acc += q[row * d + c]
+            if u < acc { return c }
+        }
+        return d - 1
+    }
+}
+
+extension Workspace {
+    func upload(_ h: BatchBuilder.Host, device: Device) throws {
+        try device.upload(h.x0, to: x0.sub(0, h.x0.count))
+        try device.upload(h.e0, to: e0.sub(0, h.e0.count))
+        try device.upload(h.y0, to: y0.sub(0, h.y0.count))
+        try device.upload(h.mask, to: nodeMask.sub(0, h.mask.count))
+        try device.upload(h.targetsX, to: targetsX.sub(0, h.targetsX.count))
+        try device.upload(h.targetsE, to: targetsE.sub(0, h.targetsE.count))
+    }
+}

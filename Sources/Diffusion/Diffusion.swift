@@ -1,1 +1,0 @@
-// Noise model and samplers (dinas-spec §2, §5).

@@ -1,0 +1,187 @@
+import Foundation
+import Compute
+import Model
+
+// Ancestral sampling over T steps (dinas-spec §5), or strided over S < T steps with the exact
+// marginal transition between the visited steps. Everything per step stays on the device: one
+// batched forward for the null and conditional passes, guidance in logit space, softmax, the
+// posterior and the categorical draw. The per-step matrices and y inputs are uploaded once, before
+// the loop; the host only reads the final classes.
+
+public enum Guidance: Sendable, Equatable {
+    /// DiNAS: logits = (1+w)·f(c) − w·f(∅), all conditions in one conditional pass.
+    case joint(weight: Double)
+    /// logits = f(∅) + Σ_k w_k·(f(c_k) − f(∅)), one pass per condition (weights from the targets).
+    case composed
+}
+
+public struct SamplingOptions: Sendable {
+    public var batch = 192
+    /// Denoising steps; T (the trained number) is ancestral sampling, fewer is strided.
+    public var steps: Int? = nil
+    public var guidance: Guidance = .joint(weight: 2)
+    public var targets: [ConditionTarget] = []
+    public var seed: UInt64 = 0
+    public init() {}
+}
+
+public struct SampledGraph: Sendable {
+    public let nodes: [Int]
+    public let pairs: [Int]
+    public let nodeCount: Int
+}
+
+public final class Sampler {
+    public let model: GraphTransformer
+    public let record: CheckpointRecord
+    let device: Device
+    let parameters: Parameters
+
+    public init(device: Device, checkpoint: Checkpoint, model: GraphTransformer) throws {
+        self.device = device
+        self.model = model
+        record = checkpoint.record
+        parameters = try model.parameters(on: device, values: checkpoint.parameters)
+    }
+
+    /// The visited timesteps, from T down to 0.
+    public static func timesteps(total T: Int, steps S: Int) -> [Int] {
+        let s = max(1, min(S, T))
+        var ts = (0...s).map { Int((Double(T) * Double(s - $0) / Double(s)).rounded()) }
+        ts[0] = T; ts[s] = 0
+        return ts
+    }
+
+    /// Samples one batch of `options.batch` graphs. `progress(done, total)` after every few steps.
+    public func sampleBatch(_ options: SamplingOptions, batchIndex: Int = 0, progress: ((Int, Int) -> Void)? = nil) throws -> [SampledGraph] {
+        let c = model.config, d = device, n = c.maxNodes, b = options.batch, dX = c.nodeClasses
+        guard b > 0 else { throw DiffusionError.badOption("--batch", "must be > 0") }
+        let conditions = record.conditions
+        let passes: Int
+        switch options.guidance {
+        case _ where options.targets.isEmpty: passes = 1
+        case .joint: passes = 2
+        case .composed: passes = 1 + options.targets.count
+        }
+        let times = Self.timesteps(total: record.schedule.steps, steps: options.steps ?? record.schedule.steps)
+        let stepCount = times.count - 1
+        let seed = options.seed &+ UInt64(batchIndex) &* 0x9E37_79B9_7F4A_7C15
+        let w = try model.makeWorkspace(device: d, capacity: passes * b, training: false)
+
+        // Node counts and the mask (the same for every pass).
+        var rng = SplitMix64(seed)
+        let hist = record.nodeCountHistogram
+        let totalGraphs = hist.reduce(0, +)
+        var counts: [Int] = []
+        var mask = [Float](repeating: 0, count: passes * b * n)
+        for g in 0..<b {
+            var u = Int.random(in: 0..<max(totalGraphs, 1), using: &rng), m = n
+            for (k, h) in hist.enumerated() { if u < h { m = k; break }; u -= h }
+            counts.append(m)
+            for p in 0..<passes { for i in 0..<m { mask[(p * b + g) * n + i] = 1 } }
+        }
+        try d.upload(mask, to: w.nodeMask.sub(0, mask.count))
+
+        // Per-step y inputs and matrices, uploaded once.
+        let W = c.conditionWidth
+        let ySize = passes * b * W
+        var ys = [Float](repeating: 0, count: stepCount * ySize)
+        let xT = MarginalTransitions(marginal: record.nodeMarginal), eT = MarginalTransitions(marginal: record.edgeMarginal)
+        var mats: [Float] = []
+        for k in 0..<stepCount {
+            let t = times[k], s = times[k + 1]
+            for p in 1..<max(passes, 1) {
+                let active: [ConditionTarget]
+                if case .composed = options.guidance { active = [options.targets[p - 1]] } else { active = options.targets }
+                for g in 0..<b {
+                    var col = 0
+                    for (ci, cond) in conditions.enumerated() {
+                        if let target = active.first(where: { $0.conditionIndex == ci }) {
+                            ys[k * ySize + (p * b + g) * W + col + target.targetClass] = 1
+                        }
+                        col += cond.width
+                    }
+                }
+            }
+            if record.training.timestep {
+                for r in 0..<(passes * b) { ys[k * ySize + r * W + W - 1] = Float(t) / Float(record.schedule.steps) }
+            }
+            mats += xT.transition(record.schedule, from: s, to: t) + xT.cumulative(record.schedule, s) + xT.cumulative(record.schedule, t)
+            mats += eT.transition(record.schedule, from: s, to: t) + eT.cumulative(record.schedule, s) + eT.cumulative(record.schedule, t)
+        }
+        let yAll = try d.makeBuffer(ys)
+        let matAll = try d.makeBuffer(mats)
+        let matStride = 3 * dX * dX + 3 * 4
+
+        // State: class indices of nodes and pairs, and scratch for probabilities.
+        let rn = b * n, re = b * n * n
+        let classesX = try d.makeBuffer(count: rn), classesE = try d.makeBuffer(count: re)
+        let probsX = try d.makeBuffer(count: rn * dX), probsE = try d.makeBuffer(count: re * 2)
+        let postX = try d.makeBuffer(count: rn * dX), postE = try d.makeBuffer(count: re * 2)
+
+        // z_T from the marginals; fixed edges from the checkpoint.
+        try d.upload((0..<rn).flatMap { _ in record.nodeMarginal.map(Float.init) }, to: probsX.all)
+        try d.sampleCategorical(out: classesX.all, probs: probsX.all, rows: rn, classes: dX, seed: seed, stream: 0xFFFF_0000)
+        if let fixed = record.fixedPairs, record.fixedEdges {
+            try d.upload((0..<b).flatMap { _ in fixed.map { Float(max($0, 0)) } }, to: classesE.all)
+        } else {
+            try d.upload((0..<re).flatMap { _ in record.edgeMarginal.map(Float.init) }, to: probsE.all)
+            try d.sampleCategorical(out: classesE.all, probs: probsE.all, rows: re, classes: 2, seed: seed, stream: 0xFFFF_0001)
+            try d.mirrorPairClasses(classesE.all, graphs: b, n: n)
+        }
+
+        let xBlock = rn * dX, eBlock = re * 2
+        for k in 0..<stepCount {
+            // Inputs for every pass: the same noisy graph, different y.
+            try d.oneHot(out: w.x0.sub(0, xBlock), classes: classesX.all, rows: rn, classCount: dX)
+            try d.oneHot(out: w.e0.sub(0, eBlock), classes: classesE.all, rows: re, classCount: 2)
+            for p in 1..<max(passes, 1) {
+                try d.copy(from: w.x0.sub(0, xBlock), to: w.x0.sub(p * xBlock, xBlock))
+                try d.copy(from: w.e0.sub(0, eBlock), to: w.e0.sub(p * eBlock, eBlock))
+            }
+            try d.copy(from: yAll.view(k * ySize, ySize), to: w.y0.sub(0, ySize))
+            try model.forward(parameters, w, graphs: passes * b)
+
+            // Guidance in logit space into the null block (pass 0).
+            let nullX = w.xLogits.sub(0, xBlock), nullE = w.eLogits.sub(0, eBlock)
+            if passes > 1 {
+                switch options.guidance {
+                case .joint(let weight):
+                    try d.axpby(nullX, w.xLogits.sub(xBlock, xBlock), a: Float(1 + weight), b: Float(-weight))
+                    try d.axpby(nullE, w.eLogits.sub(eBlock, eBlock), a: Float(1 + weight), b: Float(-weight))
+                case .composed:
+                    let sum = options.targets.reduce(0) { $0 + $1.weight }
+                    for (p, target) in options.targets.enumerated() {
+                        let keep = p == 0 ? Float(1 - sum) : 1
+                        try d.axpby(nullX, w.xLogits.sub((p + 1) * xBlock, xBlock), a: Float(target.weight), b: keep)
+                        try d.axpby(nullE, w.eLogits.sub((p + 1) * eBlock, eBlock), a: Float(target.weight), b: keep)
+                    }
+                }
+            }
+
+            let m = matAll.view(k * matStride, matStride)
+            try d.softmaxRows(out: probsX.all, logits: nullX, rows: rn, classes: dX)
+            try d.categoricalPosterior(out: postX.all, x0Probs: probsX.all, zt: classesX.all, qt: m.sub(0, dX * dX),
+                                       qsBar: m.sub(dX * dX, dX * dX), qtBar: m.sub(2 * dX * dX, dX * dX),
+                                       rows: rn, classes: dX, rowsPerGraph: rn)
+            try d.sampleCategorical(out: classesX.all, probs: postX.all, rows: rn, classes: dX, seed: seed, stream: UInt64(2 * k))
+            if !record.fixedEdges {
+                let e0 = 3 * dX * dX
+                try d.softmaxRows(out: probsE.all, logits: nullE, rows: re, classes: 2)
+                try d.categoricalPosterior(out: postE.all, x0Probs: probsE.all, zt: classesE.all, qt: m.sub(e0, 4),
+                                           qsBar: m.sub(e0 + 4, 4), qtBar: m.sub(e0 + 8, 4), rows: re, classes: 2, rowsPerGraph: re)
+                try d.sampleCategorical(out: classesE.all, probs: postE.all, rows: re, classes: 2, seed: seed, stream: UInt64(2 * k + 1))
+                try d.mirrorPairClasses(classesE.all, graphs: b, n: n)
+            }
+            if let progress, k % 25 == 24 || k == stepCount - 1 {
+                try d.synchronize()
+                progress(k + 1, stepCount)
+            }
+        }
+        let xs = try d.download(classesX.all), es = try d.download(classesE.all)
+        return (0..<b).map { g in
+            SampledGraph(nodes: (0..<n).map { Int(xs[g * n + $0]) }, pairs: (0..<(n * n)).map { Int(es[g * n * n + $0]) },
+                         nodeCount: counts[g])
+        }
+    }
+}

@@ -1,0 +1,101 @@
+import Compute
+
+/// The training loss of one batch: L = CE_nodes + λ·CE_pairs (dinas-spec §4.2).
+public struct Loss: Sendable, Equatable {
+    public var nodes: Double
+    public var edges: Double
+    public var edgeWeight: Double
+    public var total: Double { nodes + edgeWeight * edges }
+}
+
+extension GraphTransformer {
+    /// Cross-entropy of the logits in `w` against `w.targetsX`/`w.targetsE` (rows with target −1 are
+    /// not counted), means over `nodeCount` real nodes and `pairCount` real off-diagonal pairs.
+    /// With `backward`, also fills `p.grads` (overwritten) with dL/dθ.
+    @discardableResult
+    public func loss(_ p: Parameters, _ w: Workspace, graphs g: Int, nodeCount: Int, pairCount: Int,
+                     edgeWeight: Float, backward: Bool) throws -> Loss {
+        let c = config, d = p.device, n = w.n, rn = g * n, re = g * n * n
+        if !backward { return try lossOnly(p, w, graphs: g, nodeCount: nodeCount, pairCount: pairCount, edgeWeight: edgeWeight) }
+        guard let dO = w.dOut, let di = w.dInBlock, let gb = w.grads else {
+            throw ModelError.invalidConfig("backward needs a workspace made with training: true")
+        }
+        try d.zero(gb.all)
+        try d.zero(p.grads.all)
+        let lossX = w.losses.sub(0, rn), lossE = w.losses.sub(rn, re)
+        try d.crossEntropy(losses: lossX, dlogits: dO.xLogits, logits: w.out.xLogits, targets: w.targetsX, rows: rn,
+                           classes: c.nodeClasses, gradScale: 1 / Float(max(nodeCount, 1)))
+        try d.crossEntropy(losses: lossE, dlogits: edgeWeight == 0 ? nil : dO.eLogits, logits: w.out.eLogits, targets: w.targetsE,
+                           rows: re, classes: c.edgeClasses, gradScale: edgeWeight / Float(max(pairCount, 1)))
+
+        // Output block.
+        let o = w.out
+        let last = w.acts(layer: layers.count - 1), dLast = w.dLayerActs[layers.count - 1]
+        try d.symmetrizePairsBackward(dinp: dO.eMasked, dout: dO.eLogits, graphs: g, n: n, dim: c.edgeClasses)
+        try d.applyPairMask(dO.eMasked, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.edgeClasses, zeroDiagonal: true)
+        try eOut2.backward(p, dinp: dO.oeb, dout: dO.eMasked, inp: o.oeb, rows: re)
+        try d.reluBackward(dinp: dO.oea.sub(0, re * c.hiddenOutE), dout: dO.oeb.sub(0, re * c.hiddenOutE), out: o.oeb.sub(0, re * c.hiddenOutE))
+        try eOut1.backward(p, dinp: dLast.eOut, dout: dO.oea, inp: last.eOut, rows: re)
+        try d.applyNodeMask(dO.xLogits, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.nodeClasses)
+        try xOut2.backward(p, dinp: dO.oxb, dout: dO.xLogits, inp: o.oxb, rows: rn)
+        try d.reluBackward(dinp: dO.oxa.sub(0, rn * c.hiddenOutX), dout: dO.oxb.sub(0, rn * c.hiddenOutX), out: o.oxb.sub(0, rn * c.hiddenOutX))
+        try xOut1.backward(p, dinp: dLast.xOut, dout: dO.oxa, inp: last.xOut, rows: rn)
+
+        // Layers, last to first.
+        let i = w.inBlock
+        for li in stride(from: layers.count - 1, through: 0, by: -1) {
+            let s = w.layerActs[li], ds = w.dLayerActs[li]
+            let (x, e, dx, de) = li == 0 ? (i.x, i.e, di.x, di.e)
+                : (w.layerActs[li - 1].xOut, w.layerActs[li - 1].eOut, w.dLayerActs[li - 1].xOut, w.dLayerActs[li - 1].eOut)
+            let chained = c.chainY && li > 0
+            let y = chained ? w.layerActs[li - 1].yOut : i.yh
+            let dy = chained ? w.dLayerActs[li - 1].yOut : di.yh
+            try layers[li].backward(p, s, ds, x: x, e: e, y: y, dx: dx, de: de, dy: dy, nodeMask: w.nodeMask, graphs: g, n: n)
+        }
+
+        // Input block.
+        let cxw = c.dx - c.nodeEmbed, cew = c.de - c.edgeEmbed
+        try d.reluBackward(dinp: di.yc.sub(0, g * c.dy), dout: di.yh.sub(0, g * c.dy), out: i.yh.sub(0, g * c.dy))
+        try yIn2.backward(p, dinp: di.yb, dout: di.yc, inp: i.yb, rows: g)
+        try d.reluBackward(dinp: di.ya.sub(0, g * c.hiddenInY), dout: di.yb.sub(0, g * c.hiddenInY), out: i.yb.sub(0, g * c.hiddenInY))
+        try yIn1.backward(p, dinp: nil, dout: di.ya, inp: w.y0, rows: g)
+
+        try d.applyPairMask(di.e, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.de, zeroDiagonal: false)
+        try d.symmetrizePairsBackward(dinp: di.eCat, dout: di.e, graphs: g, n: n, dim: c.de)
+        try d.concatBroadcastBackward(da: di.ed, db: di.cE, dout: di.eCat, graphs: g, positions: n * n, dimA: c.edgeEmbed, dimB: cew)
+        try cE2.backward(p, dinp: di.ceb, dout: di.cE, inp: i.ceb, rows: g)
+        try d.reluBackward(dinp: di.cea.sub(0, g * cew), dout: di.ceb.sub(0, g * cew), out: i.ceb.sub(0, g * cew))
+        try cE1.backward(p, dinp: nil, dout: di.cea, inp: w.y0, rows: g)
+        try d.reluBackward(dinp: di.ec.sub(0, re * c.edgeEmbed), dout: di.ed.sub(0, re * c.edgeEmbed), out: i.ed.sub(0, re * c.edgeEmbed))
+        try eIn2.backward(p, dinp: di.eb, dout: di.ec, inp: i.eb, rows: re)
+        try d.reluBackward(dinp: di.ea.sub(0, re * c.hiddenInE), dout: di.eb.sub(0, re * c.hiddenInE), out: i.eb.sub(0, re * c.hiddenInE))
+        try eIn1.backward(p, dinp: nil, dout: di.ea, inp: w.e0, rows: re)
+
+        try d.applyNodeMask(di.x, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.dx)
+        try d.concatBroadcastBackward(da: di.xd, db: di.cX, dout: di.x, graphs: g, positions: n, dimA: c.nodeEmbed, dimB: cxw)
+        try cX2.backward(p, dinp: di.cxb, dout: di.cX, inp: i.cxb, rows: g)
+        try d.reluBackward(dinp: di.cxa.sub(0, g * cxw), dout: di.cxb.sub(0, g * cxw), out: i.cxb.sub(0, g * cxw))
+        try cX1.backward(p, dinp: nil, dout: di.cxa, inp: w.y0, rows: g)
+        try d.reluBackward(dinp: di.xc.sub(0, rn * c.nodeEmbed), dout: di.xd.sub(0, rn * c.nodeEmbed), out: i.xd.sub(0, rn * c.nodeEmbed))
+        try xIn2.backward(p, dinp: di.xb, dout: di.xc, inp: i.xb, rows: rn)
+        try d.reluBackward(dinp: di.xa.sub(0, rn * c.hiddenInX), dout: di.xb.sub(0, rn * c.hiddenInX), out: i.xb.sub(0, rn * c.hiddenInX))
+        try xIn1.backward(p, dinp: nil, dout: di.xa, inp: w.x0, rows: rn)
+
+        return try sumLosses(d, w, rn: rn, re: re, nodeCount: nodeCount, pairCount: pairCount, edgeWeight: edgeWeight)
+    }
+
+    private func lossOnly(_ p: Parameters, _ w: Workspace, graphs g: Int, nodeCount: Int, pairCount: Int, edgeWeight: Float) throws -> Loss {
+        let c = config, d = p.device, rn = g * w.n, re = rn * w.n
+        try d.crossEntropy(losses: w.losses.sub(0, rn), dlogits: nil, logits: w.out.xLogits, targets: w.targetsX, rows: rn, classes: c.nodeClasses, gradScale: 0)
+        try d.crossEntropy(losses: w.losses.sub(rn, re), dlogits: nil, logits: w.out.eLogits, targets: w.targetsE, rows: re, classes: c.edgeClasses, gradScale: 0)
+        return try sumLosses(d, w, rn: rn, re: re, nodeCount: nodeCount, pairCount: pairCount, edgeWeight: edgeWeight)
+    }
+
+    private func sumLosses(_ d: Device, _ w: Workspace, rn: Int, re: Int, nodeCount: Int, pairCount: Int, edgeWeight: Float) throws -> Loss {
+        let values = try d.download(w.losses.sub(0, rn + re))
+        var sx = 0.0, se = 0.0
+        for r in 0..<rn { sx += Double(values[r]) }
+        for r in rn..<(rn + re) { se += Double(values[r]) }
+        return Loss(nodes: sx / Double(max(nodeCount, 1)), edges: se / Double(max(pairCount, 1)), edgeWeight: Double(edgeWeight))
+    }
+}

@@ -1,0 +1,74 @@
+import Compute
+
+// The denoiser: noisy one-hot graph (X_t, E_t) plus the global input y (conditions, t/T) →
+// logits for the clean node and edge classes (dinas-spec §3.2). Explicit forward and backward over
+// a Workspace that holds every activation and its gradient for one batch size.
+
+public struct GraphTransformer: Sendable {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    let xIn1, xIn2, eIn1, eIn2, yIn1, yIn2, cX1, cX2, cE1, cE2: Linear
+    let layers: [TransformerLayer]
+    let xOut1, xOut2, eOut1, eOut2: Linear
+
+    public init(_ c: ModelConfig) throws {
+        try c.validate()
+        config = c
+        var l = ParameterLayout()
+        xIn1 = Linear("mlp_in_X.0", c.nodeClasses, c.hiddenInX, &l)
+        xIn2 = Linear("mlp_in_X.2", c.hiddenInX, c.nodeEmbed, &l)
+        eIn1 = Linear("mlp_in_E.0", c.edgeClasses, c.hiddenInE, &l)
+        eIn2 = Linear("mlp_in_E.2", c.hiddenInE, c.edgeEmbed, &l)
+        yIn1 = Linear("mlp_in_y.0", c.conditionWidth, c.hiddenInY, &l)
+        yIn2 = Linear("mlp_in_y.2", c.hiddenInY, c.dy, &l)
+        cX1 = Linear("linear_map_class_X.0", c.conditionWidth, c.dx - c.nodeEmbed, &l)
+        cX2 = Linear("linear_map_class_X.2", c.dx - c.nodeEmbed, c.dx - c.nodeEmbed, &l)
+        cE1 = Linear("linear_map_class_E.0", c.conditionWidth, c.de - c.edgeEmbed, &l)
+        cE2 = Linear("linear_map_class_E.2", c.de - c.edgeEmbed, c.de - c.edgeEmbed, &l)
+        var ls: [TransformerLayer] = []
+        for i in 0..<c.layers { ls.append(TransformerLayer("tf_layers.\(i)", c, &l)) }
+        layers = ls
+        xOut1 = Linear("mlp_out_X.0", c.dx, c.hiddenOutX, &l)
+        xOut2 = Linear("mlp_out_X.2", c.hiddenOutX, c.nodeClasses, &l)
+        eOut1 = Linear("mlp_out_E.0", c.de, c.hiddenOutE, &l)
+        eOut2 = Linear("mlp_out_E.2", c.hiddenOutE, c.edgeClasses, &l)
+        layout = l
+    }
+
+    var linears: [Linear] {
+        [xIn1, xIn2, eIn1, eIn2, yIn1, yIn2, cX1, cX2, cE1, cE2, xOut1, xOut2, eOut1, eOut2] + layers.flatMap(\.linears)
+    }
+
+    /// Fresh parameters with PyTorch's default initialisation, from a seed.
+    public func initialParameters(on device: Device, seed: UInt64) throws -> Parameters {
+        let p = try Parameters(device: device, layout: layout)
+        var values = [Float](repeating: 0, count: layout.totalCount)
+        var rng = SplitMix64(seed)
+        for lin in linears { lin.initialize(&values, &rng) }
+        for layer in layers { for norm in layer.norms { norm.initialize(&values) } }
+        try device.upload(values, to: p.values.all)
+        return p
+    }
+
+    public func parameters(on device: Device, values: [Float]) throws -> Parameters {
+        guard values.count == layout.totalCount else {
+            throw ModelError.invalidConfig("parameter buffer holds \(values.count) floats, the model needs \(layout.totalCount)")
+        }
+        let p = try Parameters(device: device, layout: layout)
+        try device.upload(values, to: p.values.all)
+        return p
+    }
+}
+
+/// SplitMix64, for parameter initialisation and host-side shuffling: small, seeded, portable.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+    var state: UInt64
+    public init(_ seed: UInt64) { state = seed }
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

@@ -1,0 +1,62 @@
+import Compute
+
+// The two parameterised building blocks. They hold offsets into the flat parameter buffer, not
+// views, so one model description serves any Parameters instance (CPU, GPU, a loaded checkpoint).
+
+/// y = x Wᵀ + b, W in PyTorch layout [out][in].
+struct Linear: Sendable {
+    let inDim: Int, outDim: Int
+    let weight: Int, bias: Int
+
+    init(_ name: String, _ inDim: Int, _ outDim: Int, _ layout: inout ParameterLayout) {
+        self.inDim = inDim
+        self.outDim = outDim
+        weight = layout.add(name + ".weight", [outDim, inDim])
+        bias = layout.add(name + ".bias", [outDim])
+    }
+
+    func forward(_ p: Parameters, out: View, inp: View, rows: Int) throws {
+        try p.device.linearForward(out: out, inp: inp, weight: p.value(weight, inDim * outDim), bias: p.value(bias, outDim),
+                                   rows: rows, inDim: inDim, outDim: outDim)
+    }
+
+    /// Accumulates dW, db and (when given) dinp.
+    func backward(_ p: Parameters, dinp: View?, dout: View, inp: View, rows: Int) throws {
+        try p.device.linearBackward(dinp: dinp, dweight: p.grad(weight, inDim * outDim), dbias: p.grad(bias, outDim),
+                                    dout: dout, inp: inp, weight: p.value(weight, inDim * outDim),
+                                    rows: rows, inDim: inDim, outDim: outDim)
+    }
+
+    /// PyTorch's default init: U(−1/√in, 1/√in) for weight and bias.
+    func initialize(_ values: inout [Float], _ rng: inout some RandomNumberGenerator) {
+        let bound = 1 / Float(inDim).squareRoot()
+        for i in 0..<(inDim * outDim) { values[weight + i] = Float.random(in: -bound...bound, using: &rng) }
+        for i in 0..<outDim { values[bias + i] = Float.random(in: -bound...bound, using: &rng) }
+    }
+}
+
+/// LayerNorm over the last dimension, eps 1e-5, affine (γ = 1, β = 0 at init).
+struct LayerNorm: Sendable {
+    let dim: Int
+    let gamma: Int, beta: Int
+
+    init(_ name: String, _ dim: Int, _ layout: inout ParameterLayout) {
+        self.dim = dim
+        gamma = layout.add(name + ".weight", [dim])
+        beta = layout.add(name + ".bias", [dim])
+    }
+
+    func forward(_ p: Parameters, out: View, mean: View, rstd: View, inp: View, rows: Int) throws {
+        try p.device.layerNormForward(out: out, mean: mean, rstd: rstd, inp: inp, gamma: p.value(gamma, dim),
+                                      beta: p.value(beta, dim), rows: rows, dim: dim)
+    }
+
+    func backward(_ p: Parameters, dinp: View, dout: View, inp: View, mean: View, rstd: View, rows: Int) throws {
+        try p.device.layerNormBackward(dinp: dinp, dgamma: p.grad(gamma, dim), dbeta: p.grad(beta, dim), dout: dout,
+                                       inp: inp, mean: mean, rstd: rstd, gamma: p.value(gamma, dim), rows: rows, dim: dim)
+    }
+
+    func initialize(_ values: inout [Float]) {
+        for i in 0..<dim { values[gamma + i] = 1; values[beta + i] = 0 }
+    }
+}

@@ -1,0 +1,46 @@
+import ArgumentParser
+import Compute
+import Foundation
+import SearchSpaces
+
+// Options and helpers shared by the commands.
+
+struct DeviceOption: ParsableArguments {
+    @Option(name: .long, help: "Device: swift, opencl, opencl:N, or part of a device name (env NASDIFF_DEVICE). Default: a GPU, else the fastest CPU path.")
+    var device: String?
+
+    func make() throws -> Device { try DeviceSelection.device(request: device) }
+}
+
+/// A space and its benchmark table, by name.
+func loadSpace(_ name: String) throws -> (any SearchSpace, BenchmarkTable) {
+    let entry = try SpaceRegistry.entry(named: name)
+    guard let load = entry.loadTable else {
+        throw ValidationError("the \(entry.space.name) space has no bundled benchmark table to train on")
+    }
+    return (entry.space, try load(try DataLocator.locate()))
+}
+
+/// Writes text to a temporary file and renames it, so a reader never sees half a file.
+func writeAtomically(_ text: String, to path: String) throws {
+    let dir = (path as NSString).deletingLastPathComponent
+    if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    let tmp = path + ".tmp-\(getpid())"
+    try text.write(toFile: tmp, atomically: false, encoding: .utf8)
+    guard rename(tmp, path) == 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+}
+
+/// One status line on stderr, redrawn in place when stderr is a terminal.
+struct StatusLine {
+    let isTTY = isatty(2) == 1
+    func show(_ s: String, final: Bool = false) {
+        if isTTY { FileHandle.standardError.write(Data(("\r\u{1B}[K" + s + (final ? "\n" : "")).utf8)) }
+        else if final { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+    }
+    func bar(_ done: Int, _ total: Int, width: Int = 24) -> String {
+        let filled = total > 0 ? width * done / total : width
+        return "[" + String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled) + "]"
+    }
+}
+
+func stderr(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }

@@ -1,0 +1,143 @@
+import ArgumentParser
+import Compute
+import Diffusion
+import Foundation
+import Model
+import SearchSpaces
+
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Sample architectures from a trained checkpoint, optionally under conditions, as JSON lines.",
+        discussion: """
+        Each output line holds the architecture in the space's standard format ("arch"), its graph ("ops",
+        "adjacency"), validity, its benchmark row ("index") and the looked-up metrics. Example:
+          nasdiff sample --checkpoint Models/nb201-small.safetensors --condition cifar10-valid --condition lat-pixel3 --count 192
+        """)
+
+    @Option(help: "Checkpoint written by `nasdiff train`.") var checkpoint = "Models/nb201-small.safetensors"
+    @Option(help: "Number of architectures.") var count = 192
+    @Option(help: "Graphs per batch on the device.") var batch = 192
+    @Option(name: .customLong("condition"), help: "A trained condition to satisfy: METRIC (its 'good' class) or METRIC=K; repeat for several.") var conditions: [String] = []
+    @Option(help: "Guidance: joint (DiNAS, one weight) or composed (a weight per condition).") var guidance = "joint"
+    @Option(help: "Guidance weight w (joint), or comma-separated weights, one per --condition (composed).") var weight = "2"
+    @Option(help: "Denoising steps (default: the trained T; fewer uses the exact strided sampler).") var steps: Int?
+    @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(help: "Output file (JSON lines); '-' for stdout.") var out = "-"
+    @Flag(help: "Print no summary.") var quiet = false
+    @OptionGroup var deviceOption: DeviceOption
+
+    func run() throws {
+        let (ckpt, model) = try Checkpoint.read(from: checkpoint)
+        let record = ckpt.record
+        let entry = try SpaceRegistry.entry(named: record.space)
+        let table = try entry.loadTable?(try DataLocator.locate())
+        var options = SamplingOptions()
+        options.batch = min(batch, count)
+        options.steps = steps
+        options.seed = seed
+        let weights = try weight.split(separator: ",").map {
+            guard let w = Double($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--weight: '\($0)' is not a number") }
+            return w
+        }
+        switch guidance {
+        case "joint":
+            guard weights.count == 1 else { throw ValidationError("--weight: joint guidance takes one weight") }
+            options.guidance = .joint(weight: weights[0])
+            options.targets = try conditions.map { try ConditionTarget(parsing: $0, conditions: record.conditions, weight: weights[0]) }
+        case "composed":
+            guard weights.count == 1 || weights.count == conditions.count else {
+                throw ValidationError("--weight: composed guidance takes one weight, or one per --condition (\(conditions.count))")
+            }
+            options.guidance = .composed
+            options.targets = try conditions.enumerated().map {
+                try ConditionTarget(parsing: $0.element, conditions: record.conditions, weight: weights.count == 1 ? weights[0] : weights[$0.offset])
+            }
+        default:
+            throw ValidationError("--guidance \(guidance): use joint or composed")
+        }
+        if let s = steps, s < 1 || s > record.schedule.steps {
+            throw ValidationError("--steps \(s): must be in 1...\(record.schedule.steps) (the trained T)")
+        }
+        let device = try deviceOption.make()
+        let sampler = try Sampler(device: device, checkpoint: ckpt, model: model)
+        let status = StatusLine()
+        var graphs: [SampledGraph] = []
+        let batches = (count + options.batch - 1) / options.batch
+        let start = Date()
+        for bi in 0..<batches {
+            let got = try sampler.sampleBatch(options, batchIndex: bi) { done, total in
+                status.show("\(status.bar(bi * total + done, batches * total)) batch \(bi + 1)/\(batches), step \(done)/\(total)")
+            }
+            graphs += got.prefix(count - graphs.count)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        status.show(String(format: "sampled %d architectures in %.2f s (%.1f ms per architecture) on %@", graphs.count, seconds,
+                           1000 * seconds / Double(max(graphs.count, 1)), device.name), final: true)
+
+        let space = entry.space
+        var lines: [String] = []
+        var archs: [GeneratedArchitecture] = []
+        for s in graphs {
+            let g = GraphTensors.graph(nodes: s.nodes, pairs: s.pairs, n: model.config.maxNodes, nodeCount: s.nodeCount)
+            archs.append(.graph(g))
+            lines.append(try sampleLine(g, space: space, table: table))
+        }
+        let text = lines.joined(separator: "\n") + "\n"
+        if out == "-" { FileHandle.standardOutput.write(Data(text.utf8)) } else { try writeAtomically(text, to: out) }
+        if quiet { return }
+
+        var training: Set<String>?
+        if let table {
+            training = Evaluation.trainingIdentities(space: space, standards: record.trainingRows.map { table.standards[$0] }).identities
+        }
+        let metric = options.targets.first.map { record.conditions[$0.conditionIndex].metric }
+        let report = try Evaluation.run(space: space, table: table, samples: archs, trainingSet: training,
+                                        conditions: EvaluationConditions(metric: metric, topK: 5, queries: nil))
+        stderr(report.renderText())
+        if let table { stderr(conditionSummary(archs, options.targets, record.conditions, space: space, table: table)) }
+    }
+}
+
+/// One JSON line for a sampled graph.
+func sampleLine(_ g: ArchGraph, space: any SearchSpace, table: BenchmarkTable?) throws -> String {
+    var obj: [String: Any] = ["ops": g.ops, "adjacency": (0..<g.nodeCount).map { i in (0..<g.nodeCount).map { g.hasEdge(i, $0) ? 1 : 0 } }]
+    if let why = space.invalidReason(g) {
+        obj["valid"] = false
+        obj["reason"] = why.reason
+    } else {
+        obj["valid"] = true
+        let standard = try space.decode(g)
+        obj["arch"] = standard
+        if let table, let row = table.row(ofStandard: standard) {
+            obj["index"] = table.keys[row]
+            var metrics: [String: Any] = [:]
+            for m in table.metrics { let v = try table.value(m.name, row: row); if v.isFinite { metrics[m.name] = v } }
+            obj["metrics"] = metrics
+        }
+    }
+    return String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self)
+}
+
+/// How many valid samples meet each asked-for condition, and the mean of its metric.
+func conditionSummary(_ archs: [GeneratedArchitecture], _ targets: [ConditionTarget], _ conditions: [ConditionSpec],
+                      space: any SearchSpace, table: BenchmarkTable) -> String {
+    var rows: [Int] = []
+    for case .graph(let g) in archs where space.invalidReason(g) == nil {
+        if let s = try? space.decode(g), let r = table.row(ofStandard: s) { rows.append(r) }
+    }
+    var out = "conditions (over \(rows.count) valid samples found in the table):"
+    let shown = targets.isEmpty ? conditions.indices.map { (i: $0, k: conditions[$0].width - 1) } : targets.map { (i: $0.conditionIndex, k: $0.targetClass) }
+    for (i, k) in shown {
+        let c = conditions[i]
+        guard let col = try? table.column(c.metric) else { continue }
+        let met = rows.filter { c.classOf(col[$0]) == k }.count
+        let mean = rows.isEmpty ? .nan : rows.map { col[$0] }.reduce(0, +) / Double(rows.count)
+        let all = col.filter(\.isFinite)
+        let chance = Double(all.filter { c.classOf($0) == k }.count) / Double(max(all.count, 1))
+        out += String(format: "\n  %@ class %d: %.1f%% of samples (%.1f%% of the table); mean %@ %.3f (table mean %.3f)",
+                      c.text, k, 100 * Double(met) / Double(max(rows.count, 1)), 100 * chance, c.metric, mean,
+                      all.reduce(0, +) / Double(max(all.count, 1)))
+    }
+    return out
+}

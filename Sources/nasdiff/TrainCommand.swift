@@ -1,0 +1,96 @@
+import ArgumentParser
+import Compute
+import Diffusion
+import Foundation
+import Model
+import SearchSpaces
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a conditional graph diffusion model on a search space's benchmark table.",
+        discussion: """
+        Conditions turn a metric column into classes: METRIC:top5%, METRIC:<=5, METRIC:<=p25, METRIC:>=90, METRIC:bins5.
+        `nasdiff spaces` lists the metrics. Example:
+          nasdiff train --space nb201 --condition cifar10-valid:top5% --condition lat-pixel3:<=p25 --out runs/nb201.safetensors
+        """)
+
+    @Option(help: "Search space (see `nasdiff spaces`).") var space = "nb201"
+    @Option(name: .customLong("condition"), help: "A condition METRIC:RULE; repeat for several.") var conditions: [String] = []
+    @Option(help: "Model preset: \(ModelConfig.presetNames.joined(separator: ", ")).") var preset = "small"
+    @Option(help: "Optimizer steps.") var steps = 2000
+    @Option(help: "Graphs per step.") var batch = 64
+    @Option(help: "AdamW learning rate.") var lr: Float = 1e-3
+    @Option(help: "Diffusion steps T.") var diffusionSteps = 500
+    @Option(help: "Edge-loss weight λ.") var edgeWeight: Float = 5
+    @Option(help: "Probability of dropping each condition to null during training.") var nullProbability = 0.1
+    @Option(help: "Seed for initialisation, batches and noise.") var seed: UInt64 = 0
+    @Flag(help: "Keep the edges fixed and diffuse only node ops (spaces with a fixed topology).") var fixedEdges = false
+    @Flag(help: "Do not feed t/T to the network (DiNAS behaviour, B4).") var noTimestep = false
+    @Flag(help: "Plain Adam moments instead of AMSGrad.") var noAmsgrad = false
+    @Option(help: "Leave the best P% of the table by METRIC out of training, as METRIC:P% (held-out test).") var holdoutTop: String?
+    @Option(help: "Checkpoint file (safetensors).") var out = "runs/model.safetensors"
+    @Option(help: "CSV log of the losses (default: next to the checkpoint).") var log: String?
+    @Option(help: "Steps between checkpoints.") var checkpointEvery = 500
+    @Option(help: "Steps between validation losses.") var validateEvery = 250
+    @Flag(help: "Continue from --out (same device gives bit-identical results); --steps may raise the target.") var resume = false
+    @OptionGroup var deviceOption: DeviceOption
+
+    func run() throws {
+        let device = try deviceOption.make()
+        var resumeFrom: Checkpoint?
+        if resume {
+            guard FileManager.default.fileExists(atPath: out) else { throw ValidationError("--resume: no checkpoint at \(out)") }
+            var (ckpt, _) = try Checkpoint.read(from: out)
+            ckpt.record.training.steps = max(ckpt.record.training.steps, steps)
+            resumeFrom = ckpt
+        }
+        let spaceName = resumeFrom?.record.space ?? space
+        let (searchSpace, table) = try loadSpace(spaceName)
+        let conds = try resumeFrom?.record.conditions ?? conditions.map { try ConditionSpec(parsing: $0, table: table) }
+        var exclude = Set<Int>()
+        if let holdout = holdoutTop {
+            exclude = try heldOutRows(holdout, table: table)
+            stderr("held out \(exclude.count) rows: the top \(holdout) of the table")
+        }
+        if let r = resumeFrom { exclude = Set(0..<table.rowCount).subtracting(r.record.trainingRows) }
+        let data = try TrainingSet(space: searchSpace, table: table, conditions: conds, exclude: exclude)
+
+        var options = TrainingOptions()
+        options.preset = preset; options.batch = batch; options.steps = steps; options.learningRate = lr
+        options.diffusionSteps = diffusionSteps; options.edgeWeight = edgeWeight; options.nullProbability = nullProbability
+        options.seed = seed; options.fixedEdges = fixedEdges; options.timestep = !noTimestep; options.amsgrad = !noAmsgrad
+        options.checkpointEvery = checkpointEvery; options.validateEvery = validateEvery
+        let trainer = try Trainer(device: device, space: searchSpace, data: data, conditions: conds, options: options, resume: resumeFrom)
+        let dir = (out as NSString).deletingLastPathComponent
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+        let logPath = log ?? (out as NSString).deletingPathExtension + ".csv"
+        stderr("training \(trainer.record.model.layers)-layer \(trainer.record.training.preset) model (\(trainer.model.layout.parameterCount) parameters) on \(data.count) \(spaceName) graphs, device: \(device.name)")
+        stderr("conditions: \(conds.isEmpty ? "none" : conds.map(\.text).joined(separator: ", ")); checkpoint: \(out); log: \(logPath)")
+        let status = StatusLine()
+        var lastVal: Double?
+        try trainer.run(checkpointPath: out, logPath: logPath) { p in
+            if let v = p.validationLoss { lastVal = v }
+            let eta = p.step > 0 ? p.elapsed / Double(p.step - (resumeFrom?.record.step ?? 0)) * Double(p.totalSteps - p.step) : 0
+            let line = "\(status.bar(p.step, p.totalSteps)) step \(p.step)/\(p.totalSteps) loss \(String(format: "%.4f", p.loss.total))"
+                + (lastVal.map { String(format: " val %.4f", $0) } ?? "")
+                + String(format: " %.0f graphs/s, eta %.0fs", p.graphsPerSecond, eta.isFinite ? eta : 0)
+            if status.isTTY { status.show(line) } else if p.step % max(1, p.totalSteps / 20) == 0 || p.step == p.totalSteps { stderr(line) }
+        }
+        status.show("done: \(trainer.record.step) steps, checkpoint \(out)", final: true)
+    }
+}
+
+/// Rows of the best P% of the table by a metric ("METRIC:P%").
+func heldOutRows(_ text: String, table: BenchmarkTable) throws -> Set<Int> {
+    let parts = text.split(separator: ":")
+    guard parts.count == 2, parts[1].hasSuffix("%"), let p = Double(parts[1].dropLast()), p > 0, p < 100 else {
+        throw ValidationError("--holdout-top \(text): expected METRIC:P%, e.g. cifar10-valid:1%")
+    }
+    let info = try table.metric(named: String(parts[0]))
+    let col = try table.column(info.name)
+    let order = col.indices.filter { col[$0].isFinite }.sorted {
+        info.direction == .higherIsBetter ? col[$0] > col[$1] : col[$0] < col[$1]
+    }
+    return Set(order.prefix(Int((Double(order.count) * p / 100).rounded())))
+}

@@ -1,0 +1,78 @@
+import XCTest
+@testable import Compute
+
+final class ConcatTests: XCTestCase {
+    func testForwardLayoutAndGradients() throws {
+        let d = TestDevices.swift
+        var rng = SeededRandom(40)
+        let graphs = 2, positions = 3, dimA = 4, dimB = 2, width = dimA + dimB
+        let xa = randomArray(graphs * positions * dimA, &rng), xb = randomArray(graphs * dimB, &rng)
+        let w = randomArray(graphs * positions * width, &rng)
+        let a = try d.makeBuffer(xa), b = try d.makeBuffer(xb), out = try d.makeBuffer(count: w.count)
+        func forward() throws -> [Float] {
+            try d.concatBroadcastForward(out: out.all, a: a.all, b: b.all, graphs: graphs, positions: positions, dimA: dimA, dimB: dimB)
+            return try d.download(out.all)
+        }
+        let y = try forward()
+        for g in 0..<graphs {
+            for p in 0..<positions {
+                let row = Array(y[((g * positions + p) * width)..<((g * positions + p + 1) * width)])
+                let expected = Array(xa[((g * positions + p) * dimA)..<((g * positions + p + 1) * dimA)]) + Array(xb[(g * dimB)..<((g + 1) * dimB)])
+                XCTAssertEqual(row, expected, "row g \(g) p \(p)")
+            }
+        }
+        let da = try d.makeBuffer(count: xa.count), db = try d.makeBuffer(count: xb.count)
+        try d.concatBroadcastBackward(da: da.all, db: db.all, dout: d.makeBuffer(w).all, graphs: graphs, positions: positions,
+                                      dimA: dimA, dimB: dimB)
+        let numA = try numericGradient(xa) { v in try d.upload(v, to: a.all); return dot(try forward(), w) }
+        try d.upload(xa, to: a.all)
+        let numB = try numericGradient(xb) { v in try d.upload(v, to: b.all); return dot(try forward(), w) }
+        assertGradientsClose(try d.download(da.all), numA, "concat da")
+        assertGradientsClose(try d.download(db.all), numB, "concat db")
+    }
+
+    func testOpenCLMatchesSwift() throws {
+        let cl = try requireOpenCL()
+        // Nodes: 8 × (256 + 256); pairs: 64 × (64 + 64); odd sizes. Each case runs with both
+        // gradients, then with only one of them (nil for the other).
+        for (graphs, positions, dimA, dimB) in [(5, 8, 256, 256), (4, 64, 64, 64), (3, 7, 5, 3)] {
+            var rng = SeededRandom(UInt64(41 + positions + dimA))
+            let width = dimA + dimB
+            let xa = randomArray(graphs * positions * dimA, &rng), xb = randomArray(graphs * dimB, &rng)
+            let g = randomArray(graphs * positions * width, &rng)
+            let startA = randomArray(xa.count, &rng), startB = randomArray(xb.count, &rng)
+            func run(_ d: Device, wantA: Bool, wantB: Bool) throws -> [Float] {
+                let a = try d.makeBuffer([9] + xa), b = try d.makeBuffer(xb), out = try d.makeBuffer(count: g.count + 1)
+                let da = try d.makeBuffer(startA), db = try d.makeBuffer([7, 7] + startB)
+                let aView = a.view(1, xa.count), outView = out.view(1, g.count), dbView = db.view(2, xb.count)
+                try d.concatBroadcastForward(out: outView, a: aView, b: b.all, graphs: graphs, positions: positions, dimA: dimA, dimB: dimB)
+                try d.concatBroadcastBackward(da: wantA ? da.all : nil, db: wantB ? dbView : nil, dout: d.makeBuffer(g).all,
+                                              graphs: graphs, positions: positions, dimA: dimA, dimB: dimB)
+                return try d.download(outView) + d.download(da.all) + d.download(db.all)
+            }
+            for (wantA, wantB) in [(true, true), (true, false), (false, true)] {
+                let err = maxAbsDiff(try run(cl, wantA: wantA, wantB: wantB), try run(TestDevices.swift, wantA: wantA, wantB: wantB))
+                print("parity concatBroadcast G \(graphs) P \(positions) A \(dimA) B \(dimB) da \(wantA) db \(wantB): max abs err", err)
+                // Copies are exact; db sums ≤ 64 terms of |·| ≤ 1 onto a start value, the twin term
+                // by term into the gradient, the kernel as one total: ≲ 64·ε·8 ≈ 3e-5.
+                XCTAssertLessThanOrEqual(err, 5e-5)
+            }
+        }
+    }
+
+    func testBadSizesAreClearErrors() throws {
+        let d = TestDevices.swift
+        let buf = try d.makeBuffer(count: 20)
+        let big = try d.makeBuffer(count: 40)
+        XCTAssertThrowsError(try d.concatBroadcastForward(out: buf.all, a: big.all, b: big.all, graphs: 2, positions: 3, dimA: 3, dimB: 2)) { e in
+            XCTAssertTrue("\(e)".contains("concatBroadcastForward: invalid size: out holds 20 floats, needs 30"), "\(e)")
+        }
+        XCTAssertThrowsError(try d.concatBroadcastBackward(da: nil, db: buf.view(0, 3), dout: buf.all, graphs: 2, positions: 2,
+                                                           dimA: 3, dimB: 2)) { e in
+            XCTAssertTrue("\(e)".contains("concatBroadcastBackward: invalid size: db holds 3 floats, needs 4"), "\(e)")
+        }
+        XCTAssertThrowsError(try d.concatBroadcastForward(out: buf.all, a: buf.all, b: buf.all, graphs: 2, positions: 2, dimA: 3, dimB: 0)) { e in
+            XCTAssertTrue("\(e)".contains("concatBroadcastForward: invalid size: dimB = 0"), "\(e)")
+        }
+    }
+}

@@ -1,0 +1,34 @@
+import XCTest
+@testable import Model
+
+final class SafeTensorsTests: XCTestCase {
+    func path(_ name: String) -> String { NSTemporaryDirectory() + "nasdiff-test-\(getpid())-" + name }
+
+    func testRoundTripAndHeaderLayout() throws {
+        let p = path("rt.safetensors")
+        let st = SafeTensors(tensors: ["a": .init(shape: [2, 3], values: [1, 2, 3, 4, 5, 6]), "b": .init(shape: [1], values: [-7])],
+                             metadata: ["k": "v"])
+        try st.write(to: p)
+        let back = try SafeTensors.read(from: p)
+        XCTAssertEqual(back.tensors["a"]?.values, [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(back.tensors["a"]?.shape, [2, 3])
+        XCTAssertEqual(back.metadata, ["k": "v"])
+        // The format itself: u64 header length, then JSON whose offsets index the data section.
+        let data = try Data(contentsOf: URL(fileURLWithPath: p))
+        let n = data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+        XCTAssertEqual(data.count, 8 + Int(n) + 7 * 4)
+        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + Int(n)))) as! [String: Any]
+        XCTAssertEqual((header["a"] as! [String: Any])["data_offsets"] as! [Int], [0, 24])
+        XCTAssertEqual((header["a"] as! [String: Any])["dtype"] as! String, "F32")
+    }
+
+    func testTruncatedAndCorruptFilesSayWhat() throws {
+        let p = path("bad.safetensors")
+        try SafeTensors(tensors: ["a": .init(shape: [100], values: .init(repeating: 1, count: 100))]).write(to: p)
+        let data = try Data(contentsOf: URL(fileURLWithPath: p))
+        try data.prefix(data.count - 10).write(to: URL(fileURLWithPath: p))
+        XCTAssertThrowsError(try SafeTensors.read(from: p)) { XCTAssertTrue("\($0)".contains("truncated"), "\($0)") }
+        try Data("hello, this is not a checkpoint".utf8).write(to: URL(fileURLWithPath: p))
+        XCTAssertThrowsError(try SafeTensors.read(from: p)) { XCTAssertTrue("\($0)".contains(p), "\($0)") }
+    }
+}

@@ -1,0 +1,27 @@
+import XCTest
+import SearchSpaces
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+
+final class TradeOffPlotTests: XCTestCase {
+    func testSVGIsWellFormedAndDrawsEverything() throws {
+        let report = try Evaluation.run(space: NB201Space(), table: TestData.nb201, lines: EvaluationTests.lines, trainingSet: nil,
+                                        conditions: EvaluationConditions(metric: "cifar10-valid", constraints: [try MetricConstraint(parsing: "lat-pixel3<=7.5")]))
+        let svg = try TradeOffPlot.svg(report: report, table: TestData.nb201)
+        let parser = XMLParser(data: Data(svg.utf8))
+        XCTAssertTrue(parser.parse(), "SVG is not well-formed XML: \(String(describing: parser.parserError))")
+        XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
+        // One dot per table row, one circle per queried sample (5), and both axis labels.
+        XCTAssertEqual(svg.components(separatedBy: "h0").count - 1, 15_625)
+        XCTAssertEqual(svg.components(separatedBy: "<circle cx").count - 1, 5 + 2)  // + 2 legend markers
+        XCTAssertTrue(svg.contains("lat-pixel3 (ms)"))
+        XCTAssertTrue(svg.contains("cifar10-valid (%)"))
+        XCTAssertTrue(svg.contains("lat-pixel3&lt;=7.5"))
+    }
+
+    func testNoTradeOffAxisIsAnError() throws {
+        let report = try Evaluation.run(space: NB201Space(), table: TestData.nb201, lines: EvaluationTests.lines, trainingSet: nil, conditions: .init())
+        XCTAssertThrowsError(try TradeOffPlot.svg(report: report, table: TestData.nb201))
+    }
+}
