@@ -20,6 +20,20 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
+    /// Runs `body(range)` over contiguous chunks of 0..<count, one per worker. For elementwise loops:
+    /// the body's own inner loop vectorises, where a closure call per element would not.
+    @inline(__always)
+    public static func forChunks(_ count: Int, costPerItem: Int = 1, _ body: @Sendable (Range<Int>) -> Void) {
+        if count <= 0 { return }
+        let workers = min(threads, count)
+        if workers <= 1 || count * costPerItem < 32_768 { return body(0..<count) }
+        let chunk = (count + workers - 1) / workers
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let lo = w * chunk, hi = min(count, lo + chunk)
+            if lo < hi { body(lo..<hi) }
+        }
+    }
+
     /// Runs `body(i)` for i in 0..<count, split into contiguous chunks over the worker threads.
     /// Small loops (`count * costPerItem < 32k`) run inline: a thread hop costs more than they do.
     @inline(__always)

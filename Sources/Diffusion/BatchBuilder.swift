@@ -35,7 +35,7 @@ struct BatchBuilder {
     /// `fixedT` overrides the random timestep (validation uses a fixed spread of t).
     func build(graphs: [Int], step: Int, dropConditions: Bool, fixedT: [Int]? = nil) -> Host {
         let n = data.n, dX = model.nodeClasses, g = graphs.count
-        var rng = SplitMix64(options.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(step) &+ (dropConditions ? 0 : 0xABCD))
+        var rng = SplitMix64(options.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(bitPattern: Int64(step)) &+ (dropConditions ? 0 : 0xABCD))
         var h = Host(x0: .init(repeating: 0, count: g * n * dX), e0: .init(repeating: 0, count: g * n * n * 2),
                      y0: .init(repeating: 0, count: g * model.conditionWidth), mask: .init(repeating: 0, count: g * n),
                      targetsX: .init(repeating: -1, count: g * n), targetsE: .init(repeating: -1, count: g * n * n))

@@ -31,26 +31,7 @@ public final class Trainer {
                 options: TrainingOptions, resume: Checkpoint? = nil) throws {
         self.device = device
         self.data = data
-        let conditionWidth = conditions.reduce(0) { $0 + $1.width } + (options.timestep ? 1 : 0)
-        let record: CheckpointRecord
-        if let resume {
-            record = resume.record
-        } else {
-            guard let config = ModelConfig.preset(options.preset, nodeClasses: space.nodeClasses.count,
-                                                  conditionWidth: max(conditionWidth, 1), maxNodes: space.maxNodes,
-                                                  timestep: options.timestep) else {
-                throw DiffusionError.badOption("--preset \(options.preset)", "known presets: \(ModelConfig.presetNames.joined(separator: ", "))")
-            }
-            if options.fixedEdges && !space.fixedTopology {
-                throw DiffusionError.badOption("--fixed-edges", "the \(space.name) space has no fixed topology")
-            }
-            record = CheckpointRecord(space: space.name, model: config, schedule: NoiseSchedule(steps: options.diffusionSteps),
-                                      nodeMarginal: data.nodeMarginal, edgeMarginal: data.edgeMarginal,
-                                      nodeCountHistogram: data.nodeCountHistogram, conditions: conditions,
-                                      fixedEdges: options.fixedEdges, training: options, step: 0, epoch: 0,
-                                      trainingRows: data.rows,
-                                      fixedPairs: options.fixedEdges ? data.graphs[0].pairs.map(Int.init) : nil)
-        }
+        let record = try resume?.record ?? Self.newRecord(space: space, data: data, conditions: conditions, options: options)
         self.record = record
         let opts = record.training
         guard opts.batch > 0 else { throw DiffusionError.badOption("--batch", "must be > 0") }
@@ -83,6 +64,37 @@ public final class Trainer {
             try device.upload(resume.moments[1], to: v.all)
             try device.upload(resume.moments[2], to: vMax.all)
         }
+    }
+
+    /// The record of a new run: the preset's model for this space and conditions, the schedule,
+    /// the training set's marginals.
+    public static func newRecord(space: any SearchSpace, data: TrainingSet, conditions: [ConditionSpec],
+                                 options: TrainingOptions) throws -> CheckpointRecord {
+        let conditionWidth = conditions.reduce(0) { $0 + $1.width } + (options.timestep ? 1 : 0)
+        guard let config = ModelConfig.preset(options.preset, nodeClasses: space.nodeClasses.count,
+                                              conditionWidth: max(conditionWidth, 1), maxNodes: space.maxNodes,
+                                              timestep: options.timestep) else {
+            throw DiffusionError.badOption("--preset \(options.preset)", "known presets: \(ModelConfig.presetNames.joined(separator: ", "))")
+        }
+        if options.fixedEdges && !space.fixedTopology {
+            throw DiffusionError.badOption("--fixed-edges", "the \(space.name) space has no fixed topology")
+        }
+        return CheckpointRecord(space: space.name, model: config, schedule: NoiseSchedule(steps: options.diffusionSteps),
+                                nodeMarginal: data.nodeMarginal, edgeMarginal: data.edgeMarginal,
+                                nodeCountHistogram: data.nodeCountHistogram, conditions: conditions,
+                                fixedEdges: options.fixedEdges, training: options, step: 0, epoch: 0,
+                                trainingRows: data.rows,
+                                fixedPairs: options.fixedEdges ? data.graphs[0].pairs.map(Int.init) : nil)
+    }
+
+    /// A checkpoint with freshly initialised weights and no optimizer state (for benchmarks).
+    public static func freshCheckpoint(space: any SearchSpace, data: TrainingSet, conditions: [ConditionSpec],
+                                       options: TrainingOptions) throws -> (Checkpoint, GraphTransformer) {
+        let record = try newRecord(space: space, data: data, conditions: conditions, options: options)
+        let model = try GraphTransformer(record.model)
+        let device = Device()
+        let p = try model.initialParameters(on: device, seed: options.seed)
+        return (Checkpoint(record: record, parameters: try device.download(p.values.all), moments: []), model)
     }
 
     /// One optimizer step on global step `record.step`; returns the batch loss.

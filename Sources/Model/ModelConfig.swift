@@ -41,12 +41,21 @@ public struct ModelConfig: Codable, Sendable, Equatable {
                     timestep: timestep, chainY: true)
     }
 
-    public static let presetNames = ["dinas", "small"]
+    /// For tests and smoke runs: every part of the model at toy widths.
+    public static func tiny(nodeClasses: Int, conditionWidth: Int, maxNodes: Int, timestep: Bool = true) -> ModelConfig {
+        ModelConfig(nodeClasses: nodeClasses, edgeClasses: 2, conditionWidth: conditionWidth, maxNodes: maxNodes,
+                    layers: 2, dx: 16, de: 8, dy: 8, heads: 2, ffX: 16, ffE: 8, ffY: 16,
+                    hiddenInX: 16, hiddenInE: 8, hiddenInY: 8, hiddenOutX: 16, hiddenOutE: 8,
+                    timestep: timestep, chainY: true)
+    }
+
+    public static let presetNames = ["dinas", "small", "tiny"]
 
     public static func preset(_ name: String, nodeClasses: Int, conditionWidth: Int, maxNodes: Int, timestep: Bool = true) -> ModelConfig? {
         switch name {
         case "dinas": return dinas(nodeClasses: nodeClasses, conditionWidth: conditionWidth, maxNodes: maxNodes, timestep: timestep)
         case "small": return small(nodeClasses: nodeClasses, conditionWidth: conditionWidth, maxNodes: maxNodes, timestep: timestep)
+        case "tiny": return tiny(nodeClasses: nodeClasses, conditionWidth: conditionWidth, maxNodes: maxNodes, timestep: timestep)
         default: return nil
         }
     }

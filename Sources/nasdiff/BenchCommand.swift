@@ -9,7 +9,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure how fast this machine runs the model's work.",
-        subcommands: [BenchKernels.self])
+        subcommands: [BenchKernels.self, BenchSample.self, BenchTrain.self])
 }
 
 struct BenchKernels: ParsableCommand {

@@ -36,20 +36,22 @@ public extension Device {
         }
         let p = params.ptr, g = grads.ptr, mp = m.ptr, vp = v.ptr
         let vm = vMax?.ptr
-        Parallel.forEach(n, costPerItem: 16) { i in
-            p[i] *= decay
-            let gi = g[i]
-            let mi = torchLerp(mp[i], gi, mWeight)
-            let vi = vp[i] * beta2 + vWeight * (gi * gi)
-            mp[i] = mi
-            vp[i] = vi
-            var second = vi
-            if let vm {
-                second = max(vm[i], vi)
-                vm[i] = second
+        Parallel.forChunks(n, costPerItem: 16) { range in
+            for i in range {
+                p[i] *= decay
+                let gi = g[i]
+                let mi = torchLerp(mp[i], gi, mWeight)
+                let vi = vp[i] * beta2 + vWeight * (gi * gi)
+                mp[i] = mi
+                vp[i] = vi
+                var second = vi
+                if let vm {
+                    second = max(vm[i], vi)
+                    vm[i] = second
+                }
+                let denom = second.squareRoot() / correction2Sqrt + eps
+                p[i] = p[i] + -stepSize * (mi / denom)
             }
-            let denom = second.squareRoot() / correction2Sqrt + eps
-            p[i] = p[i] + -stepSize * (mi / denom)
         }
     }
 }

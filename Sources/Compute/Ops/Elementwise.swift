@@ -6,7 +6,7 @@ public extension Device {
     func fill(_ x: View, _ value: Float) throws {
         if let cl { return try cl.launch("elementwise", "fill", [.view(x), .float(value), .int(x.count)], global: [x.count]) }
         let p = x.ptr
-        Parallel.forEach(x.count) { i in p[i] = value }
+        Parallel.forChunks(x.count) { r in (p.p + r.lowerBound).update(repeating: value, count: r.count) }
     }
 
     func zero(_ x: View) throws { try fill(x, 0) }
@@ -17,7 +17,7 @@ public extension Device {
         try require("relu", out, n, "out")
         if let cl { return try cl.launch("elementwise", "relu_forward", [.view(out), .view(inp), .int(n)], global: [n]) }
         let o = out.ptr, x = inp.ptr
-        Parallel.forEach(n) { i in o[i] = max(x[i], 0) }
+        Parallel.forChunks(n) { r in for i in r { o[i] = max(x[i], 0) } }
     }
 
     /// dinp += dout · [out > 0]
@@ -26,7 +26,7 @@ public extension Device {
         try require("relu backward", dinp, n, "dinp"); try require("relu backward", dout, n, "dout")
         if let cl { return try cl.launch("elementwise", "relu_backward", [.view(dinp), .view(dout), .view(out), .int(n)], global: [n]) }
         let d = dinp.ptr, g = dout.ptr, o = out.ptr
-        Parallel.forEach(n) { i in d[i] += o[i] > 0 ? g[i] : 0 }
+        Parallel.forChunks(n) { r in for i in r { d[i] += o[i] > 0 ? g[i] : 0 } }
     }
 
     /// out = a + b
@@ -35,7 +35,7 @@ public extension Device {
         try require("add", b, n, "b"); try require("add", out, n, "out")
         if let cl { return try cl.launch("elementwise", "add", [.view(out), .view(a), .view(b), .int(n)], global: [n]) }
         let o = out.ptr, x = a.ptr, y = b.ptr
-        Parallel.forEach(n) { i in o[i] = x[i] + y[i] }
+        Parallel.forChunks(n) { r in for i in r { o[i] = x[i] + y[i] } }
     }
 
     /// y = a·x + b·y. With b = 1 this accumulates a gradient (dx += dy); with a = 1+w, b = −w and
@@ -45,6 +45,6 @@ public extension Device {
         try require("axpby", y, n, "y")
         if let cl { return try cl.launch("elementwise", "axpby", [.view(y), .view(x), .float(a), .float(b), .int(n)], global: [n]) }
         let yp = y.ptr, xp = x.ptr
-        Parallel.forEach(n) { i in yp[i] = a * xp[i] + b * yp[i] }
+        Parallel.forChunks(n) { r in for i in r { yp[i] = a * xp[i] + b * yp[i] } }
     }
 }

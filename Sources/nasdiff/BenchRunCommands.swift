@@ -1,0 +1,105 @@
+import ArgumentParser
+import Compute
+import Diffusion
+import Foundation
+import Model
+import SearchSpaces
+
+// `nasdiff bench sample` and `nasdiff bench train`: whole sampling runs and training steps of a preset
+// with random weights (speed does not depend on the weights), with warm-up, repetitions, median and
+// spread, the workload's FLOP count and the achieved TFLOP/s. Host work is included.
+
+struct BenchWorkload: ParsableArguments {
+    @Option(help: "Model preset: \(ModelConfig.presetNames.joined(separator: ", ")).") var preset = "dinas"
+    @Option(help: "Search space (sets node count and classes).") var space = "nb201"
+    @Option(help: "Timed repetitions after one warm-up.") var repetitions = 3
+    @OptionGroup var deviceOption: DeviceOption
+
+    /// A trainer-made record for `preset` on `space` with two conditions, and random weights.
+    func checkpoint(batch: Int, diffusionSteps: Int) throws -> (Checkpoint, GraphTransformer, any SearchSpace, BenchmarkTable, TrainingSet, [ConditionSpec]) {
+        let (s, table) = try loadSpace(space)
+        let metrics = table.metrics.map(\.name)
+        let conditions = try metrics.prefix(2).map { try ConditionSpec(parsing: "\($0):top5%", table: table) }
+        let data = try TrainingSet(space: s, table: table, conditions: conditions)
+        var o = TrainingOptions()
+        o.preset = preset; o.batch = batch; o.diffusionSteps = diffusionSteps; o.steps = 1
+        let (ckpt, model) = try Trainer.freshCheckpoint(space: s, data: data, conditions: conditions, options: o)
+        return (ckpt, model, s, table, data, conditions)
+    }
+}
+
+func median(_ xs: [Double]) -> Double { let s = xs.sorted(); return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2 }
+
+struct BenchSample: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Time whole guided sampling runs: ms per architecture, FLOP count, TFLOP/s.")
+
+    @OptionGroup var workload: BenchWorkload
+    @Option(help: "Graphs per batch.") var batch = 192
+    @Option(help: "Diffusion steps T of the model.") var diffusionSteps = 500
+    @Option(help: "Denoising steps per run (default T).") var steps: Int?
+    @Option(help: "joint (2 passes per step) or none (1 pass).") var guidance = "joint"
+
+    func run() throws {
+        let (ckpt, model, _, _, _, conditions) = try workload.checkpoint(batch: 8, diffusionSteps: diffusionSteps)
+        let device = try workload.deviceOption.make()
+        let sampler = try Sampler(device: device, checkpoint: ckpt, model: model)
+        var o = SamplingOptions()
+        o.batch = batch; o.steps = steps
+        if guidance == "joint" {
+            o.guidance = .joint(weight: 2)
+            o.targets = try conditions.map { try ConditionTarget(parsing: $0.metric, conditions: conditions, weight: 2) }
+        } else if guidance != "none" { throw ValidationError("--guidance: joint or none") }
+        let stepCount = steps ?? diffusionSteps
+        let passes = o.targets.isEmpty ? 1 : 2
+        let flops = model.forwardFLOPs(graphs: passes * batch) * Double(stepCount)
+        print("device: \(device.name)")
+        print("workload: \(workload.preset) (\(model.layout.parameterCount) parameters), \(workload.space), batch \(batch), \(stepCount) steps, \(passes) passes per step, \(String(format: "%.1f", flops / 1e12)) TFLOP per run")
+        _ = try sampler.sampleBatch(o, batchIndex: 0)            // warm-up: kernel builds, allocations
+        var times: [Double] = []
+        for r in 0..<workload.repetitions {
+            let t0 = Date()
+            _ = try sampler.sampleBatch(o, batchIndex: r + 1)
+            times.append(Date().timeIntervalSince(t0))
+        }
+        let m = median(times)
+        print(String(format: "run: median %.3f s (min %.3f, max %.3f) = %.2f ms per architecture, %.2f TFLOP/s",
+                     m, times.min()!, times.max()!, 1000 * m / Double(batch), flops / m / 1e12))
+    }
+}
+
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Time training steps (forward, loss, backward, AdamW): ms per step, graphs/s, TFLOP/s.")
+
+    @OptionGroup var workload: BenchWorkload
+    @Option(help: "Graphs per step.") var batch = 256
+    @Option(help: "Steps per repetition.") var steps = 10
+
+    func run() throws {
+        let (ckpt, _, s, _, data, conditions) = try workload.checkpoint(batch: batch, diffusionSteps: 500)
+        let device = try workload.deviceOption.make()
+        var o = ckpt.record.training
+        o.steps = Int.max
+        var c = ckpt
+        c.record.training = o
+        let trainer = try Trainer(device: device, space: s, data: data, conditions: conditions, options: o, resume: c)
+        let flops = 3 * trainer.model.forwardFLOPs(graphs: batch)   // backward ≈ 2× forward
+        print("device: \(device.name)")
+        print("workload: \(workload.preset) (\(trainer.model.layout.parameterCount) parameters), \(workload.space), batch \(batch), \(String(format: "%.1f", flops / 1e9)) GFLOP per step")
+        try trainer.step()
+        try device.synchronize()
+        var times: [Double] = []
+        for _ in 0..<workload.repetitions {
+            let t0 = Date()
+            for _ in 0..<steps { try trainer.step() }
+            try device.synchronize()
+            times.append(Date().timeIntervalSince(t0) / Double(steps))
+        }
+        let m = median(times)
+        print(String(format: "step: median %.2f ms (min %.2f, max %.2f) = %.0f graphs/s, %.2f TFLOP/s",
+                     1000 * m, 1000 * times.min()!, 1000 * times.max()!, Double(batch) / m, flops / m / 1e12))
+    }
+}

@@ -1,0 +1,101 @@
+import XCTest
+@testable import Compute
+@testable import Diffusion
+import Model
+import SearchSpaces
+
+/// End-to-end on real NB201 data with the tiny preset: resume, NaN handling, reproducible sampling.
+final class TrainAndSampleTests: XCTestCase {
+    static let loaded: (any SearchSpace, BenchmarkTable) = {
+        let entry = try! SpaceRegistry.entry(named: "nb201")
+        return (entry.space, try! entry.loadTable!(try! DataLocator.locate()))
+    }()
+
+    func makeTrainer(steps: Int, resume: Checkpoint? = nil, fixedEdges: Bool = false) throws -> Trainer {
+        let (space, table) = Self.loaded
+        let conditions = [try ConditionSpec(parsing: "cifar10-valid:top5%", table: table)]
+        // A slice of the table keeps the test fast; the held-out rows are everything else.
+        let data = try TrainingSet(space: space, table: table, conditions: conditions, exclude: Set(400..<table.rowCount))
+        var o = TrainingOptions()
+        o.preset = "tiny"; o.batch = 8; o.steps = steps; o.diffusionSteps = 20; o.seed = 9; o.fixedEdges = fixedEdges
+        o.validateEvery = 1000; o.checkpointEvery = 1000
+        return try Trainer(device: Device(), space: space, data: data, conditions: conditions, options: o, resume: resume)
+    }
+
+    func tmp(_ name: String) -> String { NSTemporaryDirectory() + "nasdiff-\(getpid())-\(name)" }
+
+    func testResumeContinuesBitExactly() throws {
+        let straight = try makeTrainer(steps: 6)
+        for _ in 0..<6 { try straight.step() }
+        let first = try makeTrainer(steps: 3)
+        for _ in 0..<3 { try first.step() }
+        let path = tmp("resume.safetensors")
+        try first.checkpoint().write(to: path, model: first.model)
+        var (ckpt, _) = try Checkpoint.read(from: path)
+        ckpt.record.training.steps = 6
+        let resumed = try makeTrainer(steps: 6, resume: ckpt)
+        for _ in 0..<3 { try resumed.step() }
+        XCTAssertEqual(resumed.record.step, 6)
+        XCTAssertEqual(try straight.checkpoint().parameters, try resumed.checkpoint().parameters)
+        XCTAssertEqual(try straight.checkpoint().moments, try resumed.checkpoint().moments)
+    }
+
+    func testNonFiniteLossStopsAndKeepsTheLastCheckpoint() throws {
+        let t = try makeTrainer(steps: 2)
+        let path = tmp("nan.safetensors")
+        try t.run(checkpointPath: path, logPath: nil) { _ in }
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        var (ckpt, _) = try Checkpoint.read(from: path)
+        ckpt.record.training.steps = 4
+        let resumed = try makeTrainer(steps: 4, resume: ckpt)
+        var poisoned = try resumed.checkpoint().parameters
+        poisoned[resumed.model.layout.entries[0].offset] = .nan   // a real weight, not alignment padding
+        try Device().upload(poisoned, to: resumed.parameters.values.all)
+        XCTAssertThrowsError(try resumed.run(checkpointPath: path, logPath: nil) { _ in }) { e in
+            XCTAssertTrue("\(e)".contains("NaN or Inf at step 2"), "\(e)")
+            XCTAssertTrue("\(e)".contains(path), "\(e)")
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), before, "the good checkpoint must be left untouched")
+    }
+
+    func testSamplingIsReproducibleForASeedAndCheckpointsAreSelfContained() throws {
+        let t = try makeTrainer(steps: 3)
+        for _ in 0..<3 { try t.step() }
+        let path = tmp("sample.safetensors")
+        try t.checkpoint().write(to: path, model: t.model)
+        let (ckpt, model) = try Checkpoint.read(from: path)       // everything sampling needs comes from the file
+        let sampler = try Sampler(device: Device(), checkpoint: ckpt, model: model)
+        var o = SamplingOptions()
+        o.batch = 6; o.steps = 10; o.seed = 4
+        o.targets = [try ConditionTarget(parsing: "cifar10-valid", conditions: ckpt.record.conditions, weight: 2)]
+        let a = try sampler.sampleBatch(o), b = try sampler.sampleBatch(o)
+        XCTAssertEqual(a.map(\.nodes), b.map(\.nodes)); XCTAssertEqual(a.map(\.pairs), b.map(\.pairs))
+        o.seed = 5
+        let c = try sampler.sampleBatch(o)
+        XCTAssertNotEqual(a.map(\.nodes) + a.map(\.pairs), c.map(\.nodes) + c.map(\.pairs))
+        for g in a {   // symmetric pair classes, no self-loops
+            for i in 0..<8 { XCTAssertEqual(g.pairs[i * 8 + i], 0); for j in 0..<8 { XCTAssertEqual(g.pairs[i * 8 + j], g.pairs[j * 8 + i]) } }
+        }
+    }
+
+    func testFixedEdgesSamplingKeepsTheNB201Adjacency() throws {
+        let t = try makeTrainer(steps: 2, fixedEdges: true)
+        for _ in 0..<2 { try t.step() }
+        let sampler = try Sampler(device: Device(), checkpoint: try t.checkpoint(), model: t.model)
+        var o = SamplingOptions()
+        o.batch = 5; o.steps = 5
+        let (space, _) = Self.loaded
+        for s in try sampler.sampleBatch(o) {
+            let g = GraphTensors.graph(nodes: s.nodes, pairs: s.pairs, n: 8, nodeCount: s.nodeCount)
+            XCTAssertNotEqual(space.invalidReason(g)?.reason, "adjacency-not-fixed")
+        }
+    }
+
+    func testCorruptCheckpointIsAOneLineError() throws {
+        let path = tmp("corrupt.safetensors")
+        try Data(repeating: 7, count: 100).write(to: URL(fileURLWithPath: path))
+        XCTAssertThrowsError(try Checkpoint.read(from: path)) { e in
+            XCTAssertTrue("\(e)".hasPrefix("checkpoint \(path):"), "\(e)"); XCTAssertFalse("\(e)".contains("\n"))
+        }
+    }
+}
