@@ -50,7 +50,7 @@ struct BatchBuilder {
                 if !drop { h.y0[b * model.conditionWidth + col + data.conditionClasses[k][gi]] = 1 }
                 col += conditions[k].width
             }
-            if options.timestep { h.y0[b * model.conditionWidth + col] = Float(t) / Float(schedule.steps) }
+            if model.timestep { h.y0[b * model.conditionWidth + col] = Float(t) / Float(schedule.steps) }
             // Nodes.
             for i in 0..<n where graph.nodes[i] >= 0 {
                 let clean = Int(graph.nodes[i])

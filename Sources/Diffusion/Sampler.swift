@@ -11,7 +11,8 @@ import Model
 public enum Guidance: Sendable, Equatable {
     /// DiNAS: logits = (1+w)·f(c) − w·f(∅), all conditions in one conditional pass.
     case joint(weight: Double)
-    /// logits = f(∅) + Σ_k w_k·(f(c_k) − f(∅)), one pass per condition (weights from the targets).
+    /// logits = f(∅) + Σ_k (1 + w_k)·(f(c_k) − f(∅)), one pass per condition (weights from the
+    /// targets). With one condition this equals joint guidance with the same w.
     case composed
 }
 
@@ -103,7 +104,7 @@ public final class Sampler {
                     }
                 }
             }
-            if record.training.timestep {
+            if record.model.timestep {
                 for r in 0..<(passes * b) { ys[k * ySize + r * W + W - 1] = Float(t) / Float(record.schedule.steps) }
             }
             mats += xT.transition(record.schedule, from: s, to: t) + xT.cumulative(record.schedule, s) + xT.cumulative(record.schedule, t)
@@ -150,11 +151,12 @@ public final class Sampler {
                     try d.axpby(nullX, w.xLogits.sub(xBlock, xBlock), a: Float(1 + weight), b: Float(-weight))
                     try d.axpby(nullE, w.eLogits.sub(eBlock, eBlock), a: Float(1 + weight), b: Float(-weight))
                 case .composed:
-                    let sum = options.targets.reduce(0) { $0 + $1.weight }
+                    // f(∅)·(1 − Σ(1+w_k)) + Σ (1+w_k)·f(c_k), accumulated into the null block.
+                    let sum = options.targets.reduce(0) { $0 + 1 + $1.weight }
                     for (p, target) in options.targets.enumerated() {
                         let keep = p == 0 ? Float(1 - sum) : 1
-                        try d.axpby(nullX, w.xLogits.sub((p + 1) * xBlock, xBlock), a: Float(target.weight), b: keep)
-                        try d.axpby(nullE, w.eLogits.sub((p + 1) * eBlock, eBlock), a: Float(target.weight), b: keep)
+                        try d.axpby(nullX, w.xLogits.sub((p + 1) * xBlock, xBlock), a: Float(1 + target.weight), b: keep)
+                        try d.axpby(nullE, w.eLogits.sub((p + 1) * eBlock, eBlock), a: Float(1 + target.weight), b: keep)
                     }
                 }
             }

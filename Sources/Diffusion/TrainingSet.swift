@@ -47,9 +47,16 @@ public struct TrainingSet: Sendable {
         self.graphs = graphs
         self.rows = rows
         conditionClasses = classes
-        // A class that never occurs would make the limit distribution degenerate; give it a floor.
-        nodeMarginal = mx.map { max($0, 1e-3) }
-        edgeMarginal = me.map { max($0, 1e-3) }
+        // A class that never occurs would make the limit distribution degenerate: floor the
+        // frequencies (not the counts) at 1e-3, then renormalise.
+        func floored(_ counts: [Double]) -> [Double] {
+            let total = max(counts.reduce(0, +), 1)
+            let p = counts.map { max($0 / total, 1e-3) }
+            let s = p.reduce(0, +)
+            return p.map { $0 / s }
+        }
+        nodeMarginal = floored(mx)
+        edgeMarginal = floored(me)
         nodeCountHistogram = hist
     }
 

@@ -1,7 +1,8 @@
 import Compute
 
-// Named tensors <-> the flat parameter buffer, for checkpoints. Names follow the DiNAS/DiGress
-// PyTorch module names, so a PyTorch port can load our weights by name.
+// Named tensors <-> the flat parameter buffer, for checkpoints. Names are those of our PyTorch
+// reference (tools/reference), modelled on DiGress's module names (ours say `attention` where
+// DiGress says `self_attn`), so the reference loads our weights with load_state_dict.
 
 extension GraphTransformer {
     /// Splits a flat buffer (parameters, or optimizer moments of the same layout) into named tensors.

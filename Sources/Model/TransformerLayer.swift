@@ -115,11 +115,15 @@ struct TransformerLayer: Sendable {
         try ffX2.forward(p, out: s.fxc, inp: s.fxb, rows: rn)
         try d.add(out: s.rX2, s.x1.sub(0, rn * dx), s.fxc.sub(0, rn * dx))
         try normX2.forward(p, out: s.xOut, mean: s.meanX2, rstd: s.rstdX2, inp: s.rX2, rows: rn)
+        // Padded nodes and pairs leave the layer as zeros: otherwise LayerNorm(0) = β (plus the
+        // feed-forward output) would enter the next layer's pooled statistics and so y.
+        try d.applyNodeMask(s.xOut, nodeMask: nodeMask, graphs: g, n: n, dim: dx)
 
         try ffE1.forward(p, out: s.fea, inp: s.e1n, rows: re); try d.reluForward(out: s.feb.sub(0, re * ffE), inp: s.fea.sub(0, re * ffE))
         try ffE2.forward(p, out: s.fec, inp: s.feb, rows: re)
         try d.add(out: s.rE2, s.e1n.sub(0, re * de), s.fec.sub(0, re * de))
         try normE2.forward(p, out: s.eOut, mean: s.meanE2, rstd: s.rstdE2, inp: s.rE2, rows: re)
+        try d.applyPairMask(s.eOut, nodeMask: nodeMask, graphs: g, n: n, dim: de, zeroDiagonal: false)
 
         try ffY1.forward(p, out: s.fya, inp: s.y1, rows: g); try d.reluForward(out: s.fyb.sub(0, g * ffY), inp: s.fya.sub(0, g * ffY))
         try ffY2.forward(p, out: s.fyc, inp: s.fyb, rows: g)
@@ -132,6 +136,8 @@ struct TransformerLayer: Sendable {
     func backward(_ p: Parameters, _ s: Acts, _ ds: Acts, x: View, e: View, y: View, dx dX: View, de dE: View, dy dY: View,
                   nodeMask: View, graphs g: Int, n: Int) throws {
         let d = p.device, rn = g * n, re = g * n * n
+        try d.applyNodeMask(ds.xOut, nodeMask: nodeMask, graphs: g, n: n, dim: dx)
+        try d.applyPairMask(ds.eOut, nodeMask: nodeMask, graphs: g, n: n, dim: de, zeroDiagonal: false)
         // Feed-forward blocks: LN2 → residual → FF.
         try normY2.backward(p, dinp: ds.rY2, dout: ds.yOut, inp: s.rY2, mean: s.meanY2, rstd: s.rstdY2, rows: g)
         try d.axpby(ds.y1.sub(0, g * dy), ds.rY2.sub(0, g * dy), a: 1, b: 1)

@@ -55,7 +55,7 @@ struct BenchSample: ParsableCommand {
         let passes = o.targets.isEmpty ? 1 : 2
         let flops = model.forwardFLOPs(graphs: passes * batch) * Double(stepCount)
         print("device: \(device.name)")
-        print("workload: \(workload.preset) (\(model.layout.parameterCount) parameters), \(workload.space), batch \(batch), \(stepCount) steps, \(passes) passes per step, \(String(format: "%.1f", flops / 1e12)) TFLOP per run")
+        print("workload: \(workload.preset) (\(model.layout.parameterCount) parameters), \(workload.space), batch \(batch), \(stepCount) steps, \(passes) passes per step, \(String(format: "%.3g", flops / 1e9)) GFLOP per run")
         _ = try sampler.sampleBatch(o, batchIndex: 0)            // warm-up: kernel builds, allocations
         var times: [Double] = []
         for r in 0..<workload.repetitions {
@@ -64,7 +64,7 @@ struct BenchSample: ParsableCommand {
             times.append(Date().timeIntervalSince(t0))
         }
         let m = median(times)
-        print(String(format: "run: median %.3f s (min %.3f, max %.3f) = %.2f ms per architecture, %.2f TFLOP/s",
+        print(String(format: "run: median %.3f s (min %.3f, max %.3f) = %.2f ms per architecture, %.3g TFLOP/s",
                      m, times.min()!, times.max()!, 1000 * m / Double(batch), flops / m / 1e12))
     }
 }
@@ -99,7 +99,7 @@ struct BenchTrain: ParsableCommand {
             times.append(Date().timeIntervalSince(t0) / Double(steps))
         }
         let m = median(times)
-        print(String(format: "step: median %.2f ms (min %.2f, max %.2f) = %.0f graphs/s, %.2f TFLOP/s",
+        print(String(format: "step: median %.2f ms (min %.2f, max %.2f) = %.0f graphs/s, %.3g TFLOP/s",
                      1000 * m, 1000 * times.min()!, 1000 * times.max()!, Double(batch) / m, flops / m / 1e12))
     }
 }

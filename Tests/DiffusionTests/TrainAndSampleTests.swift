@@ -78,6 +78,23 @@ final class TrainAndSampleTests: XCTestCase {
         }
     }
 
+    func testComposedGuidanceWithOneConditionEqualsJointGuidance() throws {
+        // f(∅) + (1+w)(f(c) − f(∅)) = (1+w) f(c) − w f(∅): one weight means the same in both modes.
+        let t = try makeTrainer(steps: 2)
+        for _ in 0..<2 { try t.step() }
+        let ckpt = try t.checkpoint()
+        let sampler = try Sampler(device: Device(), checkpoint: ckpt, model: t.model)
+        var o = SamplingOptions()
+        o.batch = 6; o.steps = 8; o.seed = 3
+        o.targets = [try ConditionTarget(parsing: "cifar10-valid", conditions: ckpt.record.conditions, weight: 1.5)]
+        o.guidance = .joint(weight: 1.5)
+        let joint = try sampler.sampleBatch(o)
+        o.guidance = .composed
+        let composed = try sampler.sampleBatch(o)
+        XCTAssertEqual(joint.map(\.nodes), composed.map(\.nodes))
+        XCTAssertEqual(joint.map(\.pairs), composed.map(\.pairs))
+    }
+
     func testFixedEdgesSamplingKeepsTheNB201Adjacency() throws {
         let t = try makeTrainer(steps: 2, fixedEdges: true)
         for _ in 0..<2 { try t.step() }

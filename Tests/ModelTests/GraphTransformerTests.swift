@@ -111,6 +111,8 @@ final class GraphTransformerTests: XCTestCase {
         let model = try GraphTransformer(.dinas(nodeClasses: 7, conditionWidth: 2, maxNodes: 8, timestep: false))
         let perLayer = model.layout.entries.filter { $0.name.hasPrefix("tf_layers.0.") }.reduce(0) { $0 + $1.count }
         XCTAssertEqual(perLayer, 2_120_960)
+        // dinas-spec §3.6: ≈ 50 GFLOP per forward at batch 192, n = 8 (edge GEMMs ≈ 5.6, node ≈ 4.0 per layer).
+        XCTAssertEqual(model.forwardFLOPs(graphs: 192) / 1e9, 50, accuracy: 3)
     }
 }
 
