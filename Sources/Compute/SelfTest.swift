@@ -41,11 +41,12 @@ public enum SelfTest {
         var mask = [Float](repeating: 1, count: g * n)
         for i in 5..<n { mask[n + i] = 0 }   // graph 1 has 5 real nodes
         return [
-            Case(name: "relu forward+backward", tolerance: 1e-6) { d in
+            Case(name: "relu, add, axpby, zeroWhereBelow", tolerance: 1e-6) { d in
                 let x = try d.makeBuffer(values(rn * c, seed: 1)), o = try d.makeBuffer(count: rn * c)
                 let gout = try d.makeBuffer(values(rn * c, seed: 2)), gin = try d.makeBuffer(count: rn * c)
                 try d.reluForward(out: o.all, inp: x.all); try d.reluBackward(dinp: gin.all, dout: gout.all, out: o.all)
                 try d.axpby(gin.all, o.all, a: 0.5, b: 2); try d.add(out: o.all, o.all, x.all)
+                try d.zeroWhereBelow(gin.all, reference: x.all, threshold: 0.1)
                 return try d.download(o.all) + d.download(gin.all)
             },
             Case(name: "linear forward", tolerance: 2e-5) { d in

@@ -23,6 +23,11 @@ public struct SamplingOptions: Sendable {
     public var guidance: Guidance = .joint(weight: 2)
     public var targets: [ConditionTarget] = []
     public var seed: UInt64 = 0
+    /// After guidance, classes whose unconditional probability is below this are dropped (0 = keep
+    /// all, DiNAS's behaviour). Guidance weighs a class by p_c^{1+w}/p_∅^w, which for a class both
+    /// passes rule out (an input op in the middle of a cell) is a ratio of two tiny numbers: noise
+    /// that guidance amplifies into invalid graphs.
+    public var supportThreshold: Float = 1e-4
     public init() {}
 }
 
@@ -119,6 +124,8 @@ public final class Sampler {
         let classesX = try d.makeBuffer(count: rn), classesE = try d.makeBuffer(count: re)
         let probsX = try d.makeBuffer(count: rn * dX), probsE = try d.makeBuffer(count: re * 2)
         let postX = try d.makeBuffer(count: rn * dX), postE = try d.makeBuffer(count: re * 2)
+        let truncate = passes > 1 && options.supportThreshold > 0
+        let supportX = try d.makeBuffer(count: truncate ? rn * dX : 0), supportE = try d.makeBuffer(count: truncate ? re * 2 : 0)
 
         // z_T from the marginals; fixed edges from the checkpoint.
         try d.upload((0..<rn).flatMap { _ in record.nodeMarginal.map(Float.init) }, to: probsX.all)
@@ -145,6 +152,10 @@ public final class Sampler {
 
             // Guidance in logit space into the null block (pass 0).
             let nullX = w.xLogits.sub(0, xBlock), nullE = w.eLogits.sub(0, eBlock)
+            if truncate {
+                try d.softmaxRows(out: supportX.all, logits: nullX, rows: rn, classes: dX)
+                if !record.fixedEdges { try d.softmaxRows(out: supportE.all, logits: nullE, rows: re, classes: 2) }
+            }
             if passes > 1 {
                 switch options.guidance {
                 case .joint(let weight):
@@ -163,6 +174,7 @@ public final class Sampler {
 
             let m = matAll.view(k * matStride, matStride)
             try d.softmaxRows(out: probsX.all, logits: nullX, rows: rn, classes: dX)
+            if truncate { try d.zeroWhereBelow(probsX.all, reference: supportX.all, threshold: options.supportThreshold) }
             try d.categoricalPosterior(out: postX.all, x0Probs: probsX.all, zt: classesX.all, qt: m.sub(0, dX * dX),
                                        qsBar: m.sub(dX * dX, dX * dX), qtBar: m.sub(2 * dX * dX, dX * dX),
                                        rows: rn, classes: dX, rowsPerGraph: rn)
@@ -170,6 +182,7 @@ public final class Sampler {
             if !record.fixedEdges {
                 let e0 = 3 * dX * dX
                 try d.softmaxRows(out: probsE.all, logits: nullE, rows: re, classes: 2)
+                if truncate { try d.zeroWhereBelow(probsE.all, reference: supportE.all, threshold: options.supportThreshold) }
                 try d.categoricalPosterior(out: postE.all, x0Probs: probsE.all, zt: classesE.all, qt: m.sub(e0, 4),
                                            qsBar: m.sub(e0 + 4, 4), qtBar: m.sub(e0 + 8, 4), rows: re, classes: 2, rowsPerGraph: re)
                 try d.sampleCategorical(out: classesE.all, probs: postE.all, rows: re, classes: 2, seed: seed, stream: UInt64(2 * k + 1))

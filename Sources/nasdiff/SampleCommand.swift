@@ -23,6 +23,7 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Guidance weight w (joint), or comma-separated weights, one per --condition (composed).") var weight = "2"
     @Option(help: "Denoising steps (default: the trained T; fewer uses the exact strided sampler).") var steps: Int?
     @Option(help: "Seed.") var seed: UInt64 = 0
+    @Option(help: "After guidance, drop classes the unconditional model gives less than this probability (0 = off, DiNAS).") var supportThreshold: Float = 1e-4
     @Option(help: "Output file (JSON lines); '-' for stdout.") var out = "-"
     @Flag(help: "Print no summary.") var quiet = false
     @OptionGroup var deviceOption: DeviceOption
@@ -36,6 +37,7 @@ struct SampleCommand: ParsableCommand {
         options.batch = min(batch, count)
         options.steps = steps
         options.seed = seed
+        options.supportThreshold = supportThreshold
         let weights = try weight.split(separator: ",").map {
             guard let w = Double($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--weight: '\($0)' is not a number") }
             return w

@@ -480,7 +480,8 @@ class Reference:
 
     @torch.inference_mode()
     def sample(self, batch: int, steps: int | None, targets: list[tuple[int, int]], guidance: str = "joint",
-               weights: list[float] | None = None, seed: int = 0, rng: str = "torch", batch_index: int = 0):
+               weights: list[float] | None = None, seed: int = 0, rng: str = "torch", batch_index: int = 0,
+               support_threshold: float = 1e-4):
         """One batch of guided ancestral (S = T) or strided (S < T) sampling, as Sampler.sampleBatch.
         rng "torch": torch's generator (fast, for timing); "philox": the Swift sampler's streams (SplitMix64
         node counts, Philox draws keyed by seed + batch_index·φ), for draw-by-draw comparison.
@@ -569,6 +570,10 @@ class Reference:
             if timestep:
                 y[:, W - 1] = times[k] / T
             xl, el = model(x0, e0, y, mask_all)
+            truncate = passes > 1 and support_threshold > 0
+            if truncate:  # SamplingOptions.supportThreshold: the unconditional pass decides which classes may occur
+                keep_x = torch.softmax(xl.view(passes, B, n, dX)[0], -1) >= support_threshold
+                keep_e = torch.softmax(el.view(passes, B, n, n, 2)[0], -1) >= support_threshold
             if passes > 1:  # guidance in logit space
                 xl, el = xl.view(passes, B, n, dX), el.view(passes, B, n, n, 2)
                 if guidance == "joint":
@@ -581,10 +586,16 @@ class Reference:
                     xl = (wt.view(-1, 1, 1, 1) * xl).sum(0)
                     el = (wt.view(-1, 1, 1, 1, 1) * el).sum(0)
             qx, qe = mats[k]
-            post = posterior(torch.softmax(xl.reshape(-1, dX), -1), zx.reshape(-1), qx[0], qx[1], qx[2])
+            px = torch.softmax(xl.reshape(-1, dX), -1)
+            if truncate:
+                px = px * keep_x.reshape(-1, dX)
+            post = posterior(px, zx.reshape(-1), qx[0], qx[1], qx[2])
             zx = (philox_draw(post, key, 2 * k) if philox else draw(post, gen)).view(B, n)
             if not fixed:
-                post = posterior(torch.softmax(el.reshape(-1, 2), -1), ze.reshape(-1), qe[0], qe[1], qe[2])
+                pe = torch.softmax(el.reshape(-1, 2), -1)
+                if truncate:
+                    pe = pe * keep_e.reshape(-1, 2)
+                post = posterior(pe, ze.reshape(-1), qe[0], qe[1], qe[2])
                 ze = mirror_pairs((philox_draw(post, key, 2 * k + 1) if philox else draw(post, gen)).view(B, n, n))
         return zx, ze, counts
 
