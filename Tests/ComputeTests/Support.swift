@@ -21,18 +21,8 @@ func requireOpenCL() throws -> Device {
     return d
 }
 
-/// SplitMix64: a tiny seeded generator so every test sees the same data on every run.
-struct SeededRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
+/// Seeded data: the same on every run.
+typealias SeededRandom = SplitMix64
 
 func randomArray(_ n: Int, _ rng: inout SeededRandom, in range: ClosedRange<Float> = -1...1) -> [Float] {
     (0..<n).map { _ in Float.random(in: range, using: &rng) }
