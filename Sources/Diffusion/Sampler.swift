@@ -37,7 +37,7 @@ public struct SampledGraph: Sendable {
     public let nodeCount: Int
 }
 
-public final class Sampler {
+public final class Sampler: @unchecked Sendable {   // one thread at a time; ShardedSampler gives each its own
     public let model: GraphTransformer
     public let record: CheckpointRecord
     let device: Device

@@ -43,29 +43,31 @@ struct BenchSample: ParsableCommand {
 
     func run() throws {
         let (ckpt, model, _, _, _, conditions) = try workload.checkpoint(batch: 8, diffusionSteps: diffusionSteps)
-        let device = try workload.deviceOption.make()
-        let sampler = try Sampler(device: device, checkpoint: ckpt, model: model)
+        let devices = try workload.deviceOption.makeAll()
+        let sampler = try ShardedSampler(devices: devices, checkpoint: ckpt, model: model)
+        // With several devices the batch is split between them and the shards run side by side.
+        let shard = (batch + devices.count - 1) / devices.count
         var o = SamplingOptions()
-        o.batch = batch; o.steps = steps
+        o.batch = shard; o.steps = steps
         if guidance == "joint" {
             o.guidance = .joint(weight: 2)
             o.targets = try conditions.map { try ConditionTarget(parsing: $0.metric, conditions: conditions, weight: 2) }
         } else if guidance != "none" { throw ValidationError("--guidance: joint or none") }
         let stepCount = steps ?? diffusionSteps
         let passes = o.targets.isEmpty ? 1 : 2
-        let flops = model.forwardFLOPs(graphs: passes * batch) * Double(stepCount)
-        print("device: \(device.name)")
-        print("workload: \(workload.preset) (\(model.layout.parameterCount) parameters), \(workload.space), batch \(batch), \(stepCount) steps, \(passes) passes per step, \(String(format: "%.3g", flops / 1e9)) GFLOP per run")
-        _ = try sampler.sampleBatch(o, batchIndex: 0)            // warm-up: kernel builds, allocations
+        let flops = model.forwardFLOPs(graphs: passes * shard) * Double(stepCount * devices.count)
+        print("device: \(devices.map(\.name).joined(separator: " + "))\(devices.count > 1 ? " (batch split \(devices.count) ways)" : "")")
+        print("workload: \(workload.preset) (\(model.layout.parameterCount) parameters), \(workload.space), batch \(shard * devices.count), \(stepCount) steps, \(passes) passes per step, \(String(format: "%.3g", flops / 1e9)) GFLOP per run")
+        _ = try sampler.sample(o, batches: devices.count)       // warm-up: kernel builds, allocations
         var times: [Double] = []
-        for r in 0..<workload.repetitions {
+        for _ in 0..<workload.repetitions {
             let t0 = Date()
-            _ = try sampler.sampleBatch(o, batchIndex: r + 1)
+            _ = try sampler.sample(o, batches: devices.count)
             times.append(Date().timeIntervalSince(t0))
         }
         let m = median(times)
         print(String(format: "run: median %.3f s (min %.3f, max %.3f) = %.2f ms per architecture, %.3g TFLOP/s",
-                     m, times.min()!, times.max()!, 1000 * m / Double(batch), flops / m / 1e12))
+                     m, times.min()!, times.max()!, 1000 * m / Double(shard * devices.count), flops / m / 1e12))
     }
 }
 

@@ -6,10 +6,25 @@ import SearchSpaces
 // Options and helpers shared by the commands.
 
 struct DeviceOption: ParsableArguments {
-    @Option(name: .long, help: "Device: swift, opencl, opencl:N, or part of a device name (env NASDIFF_DEVICE). Default: a GPU, else the fastest CPU path.")
+    @Option(name: .long, help: "Device: swift, opencl, opencl:N, or part of a device name (env NASDIFF_DEVICE). Default: a GPU, else the fastest CPU path. Sampling also takes a comma-separated list, or 'gpus' for every GPU (the default when there are several).")
     var device: String?
 
     func make() throws -> Device { try DeviceSelection.device(request: device) }
+
+    /// The devices to shard sampling over: a comma-separated --device list, 'gpus', or — with no
+    /// --device and no NASDIFF_DEVICE — every GPU when there are several.
+    func makeAll() throws -> [Device] {
+        if let device, device.contains(",") {
+            return try device.split(separator: ",").map { try DeviceSelection.device(request: String($0)) }
+        }
+        let env = ProcessInfo.processInfo.environment[DeviceSelection.environmentVariable]
+        if device == "gpus" || (device == nil && (env ?? "").isEmpty) {
+            let gpus = try DeviceSelection.allGPUs()
+            if gpus.count > 1 || (device == "gpus" && !gpus.isEmpty) { return gpus }
+            if device == "gpus" { throw ValidationError("--device gpus: no OpenCL GPU found (see `nasdiff devices`)") }
+        }
+        return [try make()]
+    }
 }
 
 /// A space and its benchmark table, by name.

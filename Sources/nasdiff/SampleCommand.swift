@@ -61,21 +61,20 @@ struct SampleCommand: ParsableCommand {
         if let s = steps, s < 1 || s > record.schedule.steps {
             throw ValidationError("--steps \(s): must be in 1...\(record.schedule.steps) (the trained T)")
         }
-        let device = try deviceOption.make()
-        let sampler = try Sampler(device: device, checkpoint: ckpt, model: model)
+        let devices = try deviceOption.makeAll()
+        let sampler = try ShardedSampler(devices: devices, checkpoint: ckpt, model: model)
         let status = StatusLine()
-        var graphs: [SampledGraph] = []
         let batches = (count + options.batch - 1) / options.batch
         let start = Date()
-        for bi in 0..<batches {
-            let got = try sampler.sampleBatch(options, batchIndex: bi) { done, total in
-                status.show("\(status.bar(bi * total + done, batches * total)) batch \(bi + 1)/\(batches), step \(done)/\(total)")
-            }
-            graphs += got.prefix(count - graphs.count)
-        }
+        status.show("\(status.bar(0, batches)) 0/\(batches) batches")
+        let graphs = Array(try sampler.sample(options, batches: batches) { done, step, steps in
+            let where_ = steps > 0 ? ", a batch at step \(step)/\(steps)" : ""
+            status.show("\(status.bar(done, batches)) \(done)/\(batches) batches\(where_)")
+        }.joined().prefix(count))
+        let deviceNames = devices.map(\.name).joined(separator: " + ")
         let seconds = Date().timeIntervalSince(start)
         status.show(String(format: "sampled %d architectures in %.2f s (%.1f ms per architecture) on %@", graphs.count, seconds,
-                           1000 * seconds / Double(max(graphs.count, 1)), device.name), final: true)
+                           1000 * seconds / Double(max(graphs.count, 1)), deviceNames), final: true)
 
         let space = entry.space
         var lines: [String] = []

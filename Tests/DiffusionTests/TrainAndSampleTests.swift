@@ -116,3 +116,26 @@ final class TrainAndSampleTests: XCTestCase {
         }
     }
 }
+
+extension TrainAndSampleTests {
+    func testShardingAcrossDevicesGivesTheSameGraphsAsOneDevice() throws {
+        let t = try makeTrainer(steps: 2)
+        for _ in 0..<2 { try t.step() }
+        let ckpt = try t.checkpoint()
+        var o = SamplingOptions()
+        o.batch = 3; o.steps = 6; o.seed = 8
+        o.targets = [try ConditionTarget(parsing: "cifar10-valid", conditions: ckpt.record.conditions, weight: 2)]
+        let one = try ShardedSampler(devices: [Device()], checkpoint: ckpt, model: t.model).sample(o, batches: 5)
+        var devices = [Device(), Device(), Device()]
+        if let info = try OpenCLDiscovery.devices().first { devices[1] = try Device(openCL: info) }   // mix in PoCL when present
+        let many = try ShardedSampler(devices: devices, checkpoint: ckpt, model: t.model).sample(o, batches: 5)
+        XCTAssertEqual(one.count, 5); XCTAssertEqual(many.count, 5)
+        // Batches 0, 2, 3 ran on Swift devices in both runs: identical. Batches 1, 4 may have run on PoCL,
+        // where a 1-ulp difference can move a draw, so only their shape is compared.
+        for b in [0, 2, 3] {
+            XCTAssertEqual(one[b].map { $0.nodes }, many[b].map { $0.nodes })
+            XCTAssertEqual(one[b].map { $0.pairs }, many[b].map { $0.pairs })
+        }
+        for b in [1, 4] { XCTAssertEqual(many[b].count, 3) }
+    }
+}

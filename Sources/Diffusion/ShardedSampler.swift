@@ -1,0 +1,55 @@
+import Foundation
+import Compute
+import Model
+
+// Sampling across several devices (every GPU in the box): one Sampler per device, batches dealt out
+// round-robin and run concurrently. Each batch's random streams depend only on (seed, batch index),
+// so the result is the same whatever the number of devices.
+
+public final class ShardedSampler: @unchecked Sendable {
+    public let samplers: [Sampler]
+
+    public init(devices: [Device], checkpoint: Checkpoint, model: GraphTransformer) throws {
+        guard !devices.isEmpty else { throw DiffusionError.badOption("--device", "no device to sample on") }
+        samplers = try devices.map { try Sampler(device: $0, checkpoint: checkpoint, model: model) }
+    }
+
+    /// Batches 0..<batches of `options.batch` graphs each, in batch order. `progress(finished batches,
+    /// step, steps)` is called as batches advance (from whichever device moved).
+    public func sample(_ options: SamplingOptions, batches: Int,
+                       progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> [[SampledGraph]] {
+        let results = Results(count: batches)
+        let samplers = self.samplers
+        DispatchQueue.concurrentPerform(iterations: samplers.count) { di in
+            for bi in stride(from: di, to: batches, by: samplers.count) where !results.failed {
+                do {
+                    let graphs = try samplers[di].sampleBatch(options, batchIndex: bi) { step, total in
+                        progress?(results.finished, step, total)
+                    }
+                    let finished = results.store(graphs, at: bi)
+                    progress?(finished, 0, 0)
+                } catch {
+                    results.fail(error)
+                }
+            }
+        }
+        return try results.all()
+    }
+
+    /// Results from several threads: each batch slot is written once, under a lock.
+    private final class Results: @unchecked Sendable {
+        private let lock = NSLock()
+        private var slots: [[SampledGraph]?]
+        private var error: Error?
+        private var done = 0
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        var failed: Bool { lock.lock(); defer { lock.unlock() }; return error != nil }
+        var finished: Int { lock.lock(); defer { lock.unlock() }; return done }
+        func store(_ g: [SampledGraph], at i: Int) -> Int { lock.lock(); defer { lock.unlock() }; slots[i] = g; done += 1; return done }
+        func fail(_ e: Error) { lock.lock(); defer { lock.unlock() }; if error == nil { error = e } }
+        func all() throws -> [[SampledGraph]] {
+            if let error { throw error }
+            return slots.map { $0! }
+        }
+    }
+}
