@@ -1,3 +1,5 @@
+import Foundation
+
 // Every error the compute layer raises says what was asked, what the limit is, and what to do.
 
 public enum ComputeError: Error, CustomStringConvertible, Equatable {
@@ -32,13 +34,12 @@ public enum ComputeError: Error, CustomStringConvertible, Equatable {
     }
 }
 
-func formatBytes(_ n: Int) -> String {
+/// "1.50 GiB" or "12.0 MiB": memory sizes in messages and listings.
+public func formatBytes(_ n: Int) -> String {
     let gib = Double(n) / Double(1 << 30)
     if gib >= 1 { return String(format: "%.2f GiB", gib) }
     return String(format: "%.1f MiB", Double(n) / Double(1 << 20))
 }
-
-import Foundation
 
 func openCLErrorName(_ code: Int32) -> String {
     switch code {

@@ -17,15 +17,10 @@ struct DevicesCommand: ParsableCommand {
         for (i, d) in choice.devices.enumerated() {
             let mark = choice.chosen == i ? "*" : " "
             print("\(mark) opencl:\(i)  \(d.platform) / \(d.name)")
-            print("      type \(d.isGPU ? "GPU" : "CPU"), \(d.computeUnits) compute units, global memory \(formatGiB(d.globalMemoryBytes)), local memory \(d.localMemoryBytes / 1024) KiB, \(d.openCLCVersion)")
+            print("      type \(d.isGPU ? "GPU" : "CPU"), \(d.computeUnits) compute units, global memory \(formatBytes(d.globalMemoryBytes)), local memory \(d.localMemoryBytes / 1024) KiB, \(d.openCLCVersion)")
         }
         print("\(choice.chosen == nil ? "*" : " ") swift     the pure-Swift backend (\(Parallel.threads) threads)")
         print("Using: \(choice.chosen.map { "opencl:\($0) (\(choice.devices[$0].name))" } ?? "swift") — \(choice.reason)")
     }
 }
 
-func formatGiB(_ bytes: Int) -> String {
-    String(format: "%.1f GiB", Double(bytes) / Double(1 << 30))
-}
-
-import Foundation

@@ -1,4 +1,5 @@
 import COpenCL
+import Foundation
 
 // Platform and device discovery. This folder is the only place in the project that sees cl_* types.
 
@@ -81,4 +82,3 @@ func check(_ rc: cl_int, _ call: String) throws {
     if rc != CL_SUCCESS { throw ComputeError.openCL(call: call, code: rc) }
 }
 
-import Foundation
