@@ -7,11 +7,12 @@
 
 // Computes and stores the scores of query row `row` for every key (the edge path uses the masked
 // ones too) and folds the valid keys into an online softmax: running max *top, running denominator
-// *total, and the returned running Σ exp(score − top)·v. One pass over e1, e2 and scores.
+// *total, and the returned running Σ exp(score − top)·v. One pass over e1, e2 and scores. What is
+// stored is score·film_mul + film_add (1 and 0 unless the sampling path fuses the edge FiLM).
 float attention_scores_online_softmax(__global float* scores, __global const float* q, __global const float* k,
                                       __global const float* v, __global const float* e1, __global const float* e2,
                                       __global const float* mask, int row, int n, int dim, int c, float scale,
-                                      float* top, float* total) {
+                                      float film_mul, float film_add, float* top, float* total) {
     int g = row / n;
     float qs = q[row * dim + c] * scale;
     float m = -INFINITY, l = 0.0f, acc = 0.0f;
@@ -19,7 +20,7 @@ float attention_scores_online_softmax(__global float* scores, __global const flo
         int pair = (row * n + j) * dim + c;
         int node = (g * n + j) * dim + c;
         float s = qs * k[node] * (e1[pair] + 1.0f) + e2[pair];
-        scores[pair] = s;
+        scores[pair] = s * film_mul + film_add;
         if (mask[g * n + j] != 0.0f) {
             // One exp serves both cases: d = exp(min − max). A new max rescales what was summed so far
             // by d and adds the new key with weight 1; otherwise the new key gets weight d. Written as
@@ -38,17 +39,22 @@ float attention_scores_online_softmax(__global float* scores, __global const flo
     return acc;
 }
 
-// Sampling path (no backward): scores and weightedV only, everything fused in one pass.
+// Sampling path (no backward): scores and weightedV only, everything fused in one pass. With `film`,
+// the stored scores are already FiLM'd by y for the edge update: score·(1 + fmul[g]) + fadd[g].
 __kernel void attention_forward(__global float* scores, int scores_off, __global float* wv, int wv_off,
                                 __global const float* q, int q_off, __global const float* k, int k_off,
                                 __global const float* v, int v_off, __global const float* e1, int e1_off,
                                 __global const float* e2, int e2_off, __global const float* mask, int mask_off,
-                                int graphs, int n, int dim, float scale) {
+                                int graphs, int n, int dim, float scale,
+                                __global const float* fmul, int fmul_off, __global const float* fadd, int fadd_off, int film) {
     int c = get_global_id(0), row = get_global_id(1);
     if (c >= dim || row >= graphs * n) return;
+    const int gc = (row / n) * dim + c;
+    const float film_mul = film ? 1.0f + fmul[fmul_off + gc] : 1.0f, film_add = film ? fadd[fadd_off + gc] : 0.0f;
     float top, total;
     float acc = attention_scores_online_softmax(scores + scores_off, q + q_off, k + k_off, v + v_off, e1 + e1_off,
-                                                e2 + e2_off, mask + mask_off, row, n, dim, c, scale, &top, &total);
+                                                e2 + e2_off, mask + mask_off, row, n, dim, c, scale,
+                                                film_mul, film_add, &top, &total);
     wv[wv_off + row * dim + c] = total > 0.0f ? acc / total : 0.0f;
 }
 
@@ -67,7 +73,7 @@ __kernel void attention_forward_probs(__global float* scores, int scores_off, __
     mask += mask_off;
     float top, total;
     float acc = attention_scores_online_softmax(scores, q + q_off, k + k_off, v + v_off, e1 + e1_off, e2 + e2_off,
-                                                mask, row, n, dim, c, scale, &top, &total);
+                                                mask, row, n, dim, c, scale, 1.0f, 0.0f, &top, &total);
     // No valid key: total = 0, so probs and weightedV are 0.
     float inv = total > 0.0f ? 1.0f / total : 0.0f;
     wv[wv_off + row * dim + c] = acc * inv;

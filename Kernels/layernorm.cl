@@ -53,6 +53,58 @@ __kernel void layernorm_forward_group(__global float* out, int out_off, __global
     }
 }
 
+// The post-LN residual block in one pass: sum = a + b (stored only when keep_sum: the backward needs
+// it, sampling does not), out = LN(sum), then times the row's padding mask (mode 0 none, 1 node rows,
+// 2 pair rows of n-node graphs, as the GEMM epilogue in linear.cl). The row stays in registers,
+// dim ≤ 4 · local size; the host picks the smallest group that fits (one warp for dim ≤ 128), so
+// the reductions' barriers stay cheap.
+__kernel void add_layernorm_forward_group(__global float* out, int out_off, __global float* mean, int mean_off,
+                                          __global float* rstd, int rstd_off, __global float* sum, int sum_off,
+                                          __global const float* a, int a_off, __global const float* b, int b_off,
+                                          __global const float* gamma, int gamma_off, __global const float* beta, int beta_off,
+                                          __global const float* mask, int mask_off, int mode, int n, int keep_sum,
+                                          int rows, int dim, __local float* buf) {
+    const int row = get_group_id(0);
+    if (row >= rows) return;
+    const int lid = get_local_id(0), size = get_local_size(0);
+    const int base = row * dim;
+    float v[4];
+    float s = 0.0f;
+    #pragma unroll
+    for (int p = 0; p < 4; ++p) {
+        const int c = lid + p * size;
+        v[p] = 0.0f;
+        if (c < dim) {
+            v[p] = a[a_off + base + c] + b[b_off + base + c];
+            if (keep_sum) sum[sum_off + base + c] = v[p];
+            s += v[p];
+        }
+    }
+    const float mu = group_sum(s, buf) / (float)dim;
+    float q = 0.0f;
+    #pragma unroll
+    for (int p = 0; p < 4; ++p) {
+        const float d = v[p] - mu;
+        if (lid + p * size < dim) q += d * d;
+    }
+    const float r = 1.0f / sqrt(group_sum(q, buf) / (float)dim + LN_EPS);
+    float m = 1.0f;
+    if (mode == 1) m = mask[mask_off + row];
+    else if (mode == 2) {
+        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
+        m = mask[mask_off + g * n + i] * mask[mask_off + g * n + j];
+    }
+    #pragma unroll
+    for (int p = 0; p < 4; ++p) {
+        const int c = lid + p * size;
+        if (c < dim) out[out_off + base + c] = ((v[p] - mu) * r * gamma[gamma_off + c] + beta[beta_off + c]) * m;
+    }
+    if (lid == 0) {
+        mean[mean_off + row] = mu;
+        rstd[rstd_off + row] = r;
+    }
+}
+
 // dinp += rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ·x̂)) with ĝ = dout·gamma, x̂ = (x − mean)·rstd.
 __kernel void layernorm_backward_group(__global float* dinp, int dinp_off, __global const float* dout, int dout_off,
                                        __global const float* inp, int inp_off, __global const float* mean, int mean_off,

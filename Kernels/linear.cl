@@ -14,6 +14,29 @@
 //   CPU: one work-item per small block of C, float8 loops over contiguous memory, no local memory.
 
 #define BK 16     // depth of one k-step of local-memory tiles
+
+// The forward's output value: + bias[col], then times the row's mask so that a masked linear
+// (DiGress multiplies most layer outputs by the node or pair mask) needs no second pass over C.
+// mode & 3 = 0: no mask; 1: node rows, mask[row]; 2: pair rows (g·n + i)·n + j, mask[g·n+i]·mask[g·n+j].
+// mode & 4: then ReLU, so a feed-forward block's first layer writes its activation directly.
+// Factor of output row `row` under mask mode & 3 (1 without a mask). Computed once per row: the
+// integer divisions would otherwise cost more than a short-K tile's arithmetic.
+__attribute__((always_inline)) inline float gemm_row_factor(__global const float* mask, int mode, int n, int row) {
+    if ((mode & 3) == 1) return mask[row];
+    if ((mode & 3) == 2) {
+        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
+        return mask[g * n + i] * mask[g * n + j];
+    }
+    return 1.0f;
+}
+
+__attribute__((always_inline)) inline float gemm_epilogue(float v, __global const float* bias, int has_bias, int col,
+                                                          float row_factor, int mode) {
+    if (has_bias) v += bias[col];
+    if (mode & 3) v *= row_factor;
+    if (mode & 4) v = fmax(v, 0.0f);
+    return v;
+}
 #define PAD 4     // local row padding: keeps rows float4-aligned and spreads transposing stores over banks
 
 // Stages the BK×BX tile (k in [k0, k0+BK), x in [x0, x0+BX)) of a matrix into local memory as
@@ -38,6 +61,7 @@ __attribute__((always_inline)) inline void stage_tile(__local float* L, __global
 // two float4 fragments per operand, so the 8 work-items of a float4 phase hit 32 distinct banks.
 __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global const float* A, __global const float* B,
                       __global const float* bias, int has_bias, int accumulate,
+                      __global const float* mask, int epilogue, int mask_n,
                       int M, int N, int K, int k_chunk, int c_slice_stride,
                       __local float4* As4, __local float4* Bs4,
                       const int BM, const int BN, const int a_along_k, const int b_along_k) {
@@ -86,13 +110,14 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
     for (int i = 0; i < 8; ++i) {
         const int row = m0 + (i < 4 ? ty * 4 + i : BM / 2 + ty * 4 + i - 4);
         if (row >= M) continue;
+        const float factor = accumulate ? 1.0f : gemm_row_factor(mask, epilogue, mask_n, row);
         #pragma unroll
         for (int j = 0; j < 8; ++j) {
             const int col = n0 + (j < 4 ? tx * 4 + j : BN / 2 + tx * 4 + j - 4);
             if (col >= N) continue;
             const int idx = row * N + col;
             if (accumulate) C[idx] += acc[i][j];
-            else C[idx] = has_bias ? acc[i][j] + bias[col] : acc[i][j];
+            else C[idx] = gemm_epilogue(acc[i][j], bias, has_bias, col, factor, epilogue);
         }
     }
 }
@@ -103,11 +128,13 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
 __kernel __attribute__((reqd_work_group_size(BN / 8, BM / 8, 1)))                                        \
 void NAME(__global float* C, int C_off, __global const float* A, int A_off,                              \
           __global const float* B, int B_off, __global const float* bias, int bias_off,                  \
-          int has_bias, int accumulate, int M, int N, int K, int k_chunk, int c_slice_stride) {          \
+          int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue,         \
+          int mask_n, int M, int N, int K, int k_chunk, int c_slice_stride) {                            \
     __local float4 As[BK * (BM + PAD) / 4];                                                              \
     __local float4 Bs[BK * (BN + PAD) / 4];                                                              \
     gemm_tile(C + C_off, A + A_off, B + B_off, bias + bias_off, has_bias, accumulate,                    \
-              M, N, K, k_chunk, c_slice_stride, As, Bs, BM, BN, A_ALONG_K, B_ALONG_K);                   \
+              mask + mask_off, epilogue, mask_n, M, N, K, k_chunk, c_slice_stride, As, Bs, BM, BN,      \
+              A_ALONG_K, B_ALONG_K);                                                                     \
 }
 
 // 128×128 tiles (256 work-items) for big products; 64×64 (64 work-items) when 128-tiles would leave
@@ -119,17 +146,19 @@ GEMM_KERNEL(gemm_nn_64, 64, 64, 1, 0)
 GEMM_KERNEL(gemm_tn_128, 128, 128, 0, 0)
 GEMM_KERNEL(gemm_tn_64, 64, 64, 0, 0)
 
-// C[i] = (accumulate ? C[i] : bias[i % n] or 0) + Σ_s P[s·count + i], summing slices in order so
-// the result does not depend on scheduling.
+// C[i] = (accumulate ? C[i] : epilogue(bias, mask)) + Σ_s P[s·count + i], summing slices in order
+// so the result does not depend on scheduling.
 __kernel void gemm_splitk_reduce(__global float* C, int C_off, __global const float* P, int P_off,
                                  __global const float* bias, int bias_off, int has_bias, int accumulate,
+                                 __global const float* mask, int mask_off, int epilogue, int mask_n,
                                  int count, int slices, int n) {
     const int i = get_global_id(0);
     if (i >= count) return;
     float s = 0.0f;
     for (int z = 0; z < slices; ++z) s += P[P_off + z * count + i];
     if (accumulate) C[C_off + i] += s;
-    else C[C_off + i] = has_bias ? s + bias[bias_off + i % n] : s;
+    else C[C_off + i] = gemm_epilogue(s, bias + bias_off, has_bias, i % n,
+                                      gemm_row_factor(mask + mask_off, epilogue, mask_n, i / n), epilogue);
 }
 
 // Bias gradient on a GPU: a work-group sums 64 columns of G over one slice of rows with 4 row lanes

@@ -39,11 +39,12 @@ __kernel void adamw(__global float* params, int params_off, __global const float
 
 // Computes and stores the scores of query row `row` for every key (the edge path uses the masked
 // ones too) and folds the valid keys into an online softmax: running max *top, running denominator
-// *total, and the returned running Σ exp(score − top)·v. One pass over e1, e2 and scores.
+// *total, and the returned running Σ exp(score − top)·v. One pass over e1, e2 and scores. What is
+// stored is score·film_mul + film_add (1 and 0 unless the sampling path fuses the edge FiLM).
 float attention_scores_online_softmax(__global float* scores, __global const float* q, __global const float* k,
                                       __global const float* v, __global const float* e1, __global const float* e2,
                                       __global const float* mask, int row, int n, int dim, int c, float scale,
-                                      float* top, float* total) {
+                                      float film_mul, float film_add, float* top, float* total) {
     int g = row / n;
     float qs = q[row * dim + c] * scale;
     float m = -INFINITY, l = 0.0f, acc = 0.0f;
@@ -51,7 +52,7 @@ float attention_scores_online_softmax(__global float* scores, __global const flo
         int pair = (row * n + j) * dim + c;
         int node = (g * n + j) * dim + c;
         float s = qs * k[node] * (e1[pair] + 1.0f) + e2[pair];
-        scores[pair] = s;
+        scores[pair] = s * film_mul + film_add;
         if (mask[g * n + j] != 0.0f) {
             // One exp serves both cases: d = exp(min − max). A new max rescales what was summed so far
             // by d and adds the new key with weight 1; otherwise the new key gets weight d. Written as
@@ -70,17 +71,22 @@ float attention_scores_online_softmax(__global float* scores, __global const flo
     return acc;
 }
 
-// Sampling path (no backward): scores and weightedV only, everything fused in one pass.
+// Sampling path (no backward): scores and weightedV only, everything fused in one pass. With `film`,
+// the stored scores are already FiLM'd by y for the edge update: score·(1 + fmul[g]) + fadd[g].
 __kernel void attention_forward(__global float* scores, int scores_off, __global float* wv, int wv_off,
                                 __global const float* q, int q_off, __global const float* k, int k_off,
                                 __global const float* v, int v_off, __global const float* e1, int e1_off,
                                 __global const float* e2, int e2_off, __global const float* mask, int mask_off,
-                                int graphs, int n, int dim, float scale) {
+                                int graphs, int n, int dim, float scale,
+                                __global const float* fmul, int fmul_off, __global const float* fadd, int fadd_off, int film) {
     int c = get_global_id(0), row = get_global_id(1);
     if (c >= dim || row >= graphs * n) return;
+    const int gc = (row / n) * dim + c;
+    const float film_mul = film ? 1.0f + fmul[fmul_off + gc] : 1.0f, film_add = film ? fadd[fadd_off + gc] : 0.0f;
     float top, total;
     float acc = attention_scores_online_softmax(scores + scores_off, q + q_off, k + k_off, v + v_off, e1 + e1_off,
-                                                e2 + e2_off, mask + mask_off, row, n, dim, c, scale, &top, &total);
+                                                e2 + e2_off, mask + mask_off, row, n, dim, c, scale,
+                                                film_mul, film_add, &top, &total);
     wv[wv_off + row * dim + c] = total > 0.0f ? acc / total : 0.0f;
 }
 
@@ -99,7 +105,7 @@ __kernel void attention_forward_probs(__global float* scores, int scores_off, __
     mask += mask_off;
     float top, total;
     float acc = attention_scores_online_softmax(scores, q + q_off, k + k_off, v + v_off, e1 + e1_off, e2 + e2_off,
-                                                mask, row, n, dim, c, scale, &top, &total);
+                                                mask, row, n, dim, c, scale, 1.0f, 0.0f, &top, &total);
     // No valid key: total = 0, so probs and weightedV are 0.
     float inv = total > 0.0f ? 1.0f / total : 0.0f;
     wv[wv_off + row * dim + c] = acc * inv;
@@ -355,6 +361,58 @@ __kernel void layernorm_forward_group(__global float* out, int out_off, __global
     }
 }
 
+// The post-LN residual block in one pass: sum = a + b (stored only when keep_sum: the backward needs
+// it, sampling does not), out = LN(sum), then times the row's padding mask (mode 0 none, 1 node rows,
+// 2 pair rows of n-node graphs, as the GEMM epilogue in linear.cl). The row stays in registers,
+// dim ≤ 4 · local size; the host picks the smallest group that fits (one warp for dim ≤ 128), so
+// the reductions' barriers stay cheap.
+__kernel void add_layernorm_forward_group(__global float* out, int out_off, __global float* mean, int mean_off,
+                                          __global float* rstd, int rstd_off, __global float* sum, int sum_off,
+                                          __global const float* a, int a_off, __global const float* b, int b_off,
+                                          __global const float* gamma, int gamma_off, __global const float* beta, int beta_off,
+                                          __global const float* mask, int mask_off, int mode, int n, int keep_sum,
+                                          int rows, int dim, __local float* buf) {
+    const int row = get_group_id(0);
+    if (row >= rows) return;
+    const int lid = get_local_id(0), size = get_local_size(0);
+    const int base = row * dim;
+    float v[4];
+    float s = 0.0f;
+    #pragma unroll
+    for (int p = 0; p < 4; ++p) {
+        const int c = lid + p * size;
+        v[p] = 0.0f;
+        if (c < dim) {
+            v[p] = a[a_off + base + c] + b[b_off + base + c];
+            if (keep_sum) sum[sum_off + base + c] = v[p];
+            s += v[p];
+        }
+    }
+    const float mu = group_sum(s, buf) / (float)dim;
+    float q = 0.0f;
+    #pragma unroll
+    for (int p = 0; p < 4; ++p) {
+        const float d = v[p] - mu;
+        if (lid + p * size < dim) q += d * d;
+    }
+    const float r = 1.0f / sqrt(group_sum(q, buf) / (float)dim + LN_EPS);
+    float m = 1.0f;
+    if (mode == 1) m = mask[mask_off + row];
+    else if (mode == 2) {
+        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
+        m = mask[mask_off + g * n + i] * mask[mask_off + g * n + j];
+    }
+    #pragma unroll
+    for (int p = 0; p < 4; ++p) {
+        const int c = lid + p * size;
+        if (c < dim) out[out_off + base + c] = ((v[p] - mu) * r * gamma[gamma_off + c] + beta[beta_off + c]) * m;
+    }
+    if (lid == 0) {
+        mean[mean_off + row] = mu;
+        rstd[rstd_off + row] = r;
+    }
+}
+
 // dinp += rstd · (ĝ − mean(ĝ) − x̂ · mean(ĝ·x̂)) with ĝ = dout·gamma, x̂ = (x − mean)·rstd.
 __kernel void layernorm_backward_group(__global float* dinp, int dinp_off, __global const float* dout, int dout_off,
                                        __global const float* inp, int inp_off, __global const float* mean, int mean_off,
@@ -532,6 +590,29 @@ __kernel void layernorm_param_grads_columns(__global float* dgamma, int dgamma_o
 //   CPU: one work-item per small block of C, float8 loops over contiguous memory, no local memory.
 
 #define BK 16     // depth of one k-step of local-memory tiles
+
+// The forward's output value: + bias[col], then times the row's mask so that a masked linear
+// (DiGress multiplies most layer outputs by the node or pair mask) needs no second pass over C.
+// mode & 3 = 0: no mask; 1: node rows, mask[row]; 2: pair rows (g·n + i)·n + j, mask[g·n+i]·mask[g·n+j].
+// mode & 4: then ReLU, so a feed-forward block's first layer writes its activation directly.
+// Factor of output row `row` under mask mode & 3 (1 without a mask). Computed once per row: the
+// integer divisions would otherwise cost more than a short-K tile's arithmetic.
+__attribute__((always_inline)) inline float gemm_row_factor(__global const float* mask, int mode, int n, int row) {
+    if ((mode & 3) == 1) return mask[row];
+    if ((mode & 3) == 2) {
+        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
+        return mask[g * n + i] * mask[g * n + j];
+    }
+    return 1.0f;
+}
+
+__attribute__((always_inline)) inline float gemm_epilogue(float v, __global const float* bias, int has_bias, int col,
+                                                          float row_factor, int mode) {
+    if (has_bias) v += bias[col];
+    if (mode & 3) v *= row_factor;
+    if (mode & 4) v = fmax(v, 0.0f);
+    return v;
+}
 #define PAD 4     // local row padding: keeps rows float4-aligned and spreads transposing stores over banks
 
 // Stages the BK×BX tile (k in [k0, k0+BK), x in [x0, x0+BX)) of a matrix into local memory as
@@ -556,6 +637,7 @@ __attribute__((always_inline)) inline void stage_tile(__local float* L, __global
 // two float4 fragments per operand, so the 8 work-items of a float4 phase hit 32 distinct banks.
 __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global const float* A, __global const float* B,
                       __global const float* bias, int has_bias, int accumulate,
+                      __global const float* mask, int epilogue, int mask_n,
                       int M, int N, int K, int k_chunk, int c_slice_stride,
                       __local float4* As4, __local float4* Bs4,
                       const int BM, const int BN, const int a_along_k, const int b_along_k) {
@@ -604,13 +686,14 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
     for (int i = 0; i < 8; ++i) {
         const int row = m0 + (i < 4 ? ty * 4 + i : BM / 2 + ty * 4 + i - 4);
         if (row >= M) continue;
+        const float factor = accumulate ? 1.0f : gemm_row_factor(mask, epilogue, mask_n, row);
         #pragma unroll
         for (int j = 0; j < 8; ++j) {
             const int col = n0 + (j < 4 ? tx * 4 + j : BN / 2 + tx * 4 + j - 4);
             if (col >= N) continue;
             const int idx = row * N + col;
             if (accumulate) C[idx] += acc[i][j];
-            else C[idx] = has_bias ? acc[i][j] + bias[col] : acc[i][j];
+            else C[idx] = gemm_epilogue(acc[i][j], bias, has_bias, col, factor, epilogue);
         }
     }
 }
@@ -621,11 +704,13 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
 __kernel __attribute__((reqd_work_group_size(BN / 8, BM / 8, 1)))                                        \
 void NAME(__global float* C, int C_off, __global const float* A, int A_off,                              \
           __global const float* B, int B_off, __global const float* bias, int bias_off,                  \
-          int has_bias, int accumulate, int M, int N, int K, int k_chunk, int c_slice_stride) {          \
+          int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue,         \
+          int mask_n, int M, int N, int K, int k_chunk, int c_slice_stride) {                            \
     __local float4 As[BK * (BM + PAD) / 4];                                                              \
     __local float4 Bs[BK * (BN + PAD) / 4];                                                              \
     gemm_tile(C + C_off, A + A_off, B + B_off, bias + bias_off, has_bias, accumulate,                    \
-              M, N, K, k_chunk, c_slice_stride, As, Bs, BM, BN, A_ALONG_K, B_ALONG_K);                   \
+              mask + mask_off, epilogue, mask_n, M, N, K, k_chunk, c_slice_stride, As, Bs, BM, BN,      \
+              A_ALONG_K, B_ALONG_K);                                                                     \
 }
 
 // 128×128 tiles (256 work-items) for big products; 64×64 (64 work-items) when 128-tiles would leave
@@ -637,17 +722,19 @@ GEMM_KERNEL(gemm_nn_64, 64, 64, 1, 0)
 GEMM_KERNEL(gemm_tn_128, 128, 128, 0, 0)
 GEMM_KERNEL(gemm_tn_64, 64, 64, 0, 0)
 
-// C[i] = (accumulate ? C[i] : bias[i % n] or 0) + Σ_s P[s·count + i], summing slices in order so
-// the result does not depend on scheduling.
+// C[i] = (accumulate ? C[i] : epilogue(bias, mask)) + Σ_s P[s·count + i], summing slices in order
+// so the result does not depend on scheduling.
 __kernel void gemm_splitk_reduce(__global float* C, int C_off, __global const float* P, int P_off,
                                  __global const float* bias, int bias_off, int has_bias, int accumulate,
+                                 __global const float* mask, int mask_off, int epilogue, int mask_n,
                                  int count, int slices, int n) {
     const int i = get_global_id(0);
     if (i >= count) return;
     float s = 0.0f;
     for (int z = 0; z < slices; ++z) s += P[P_off + z * count + i];
     if (accumulate) C[C_off + i] += s;
-    else C[C_off + i] = has_bias ? s + bias[bias_off + i % n] : s;
+    else C[C_off + i] = gemm_epilogue(s, bias + bias_off, has_bias, i % n,
+                                      gemm_row_factor(mask + mask_off, epilogue, mask_n, i / n), epilogue);
 }
 
 // Bias gradient on a GPU: a work-group sums 64 columns of G over one slice of rows with 4 row lanes
@@ -821,6 +908,217 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
         }
     }
 }
+
+"""#,
+        "linear_tc": #"""
+// The GPU GEMMs of linear.cl on NVIDIA tensor cores (compute capability 8.0 and later), at float32
+// accuracy. Same three layouts, arguments and split-K contract as gemm_<layout>_<tile> in linear.cl.
+//
+// OpenCL has no matrix instructions, but NVIDIA's compiler passes inline PTX through, so each warp
+// issues mma.sync m16n8k8 with TF32 operands (10-bit mantissa). TF32 alone would cost ~1e-3 relative
+// error; "3xTF32" keeps float32 accuracy: every operand x is split into hi = tf32(x) and
+// lo = tf32(x − hi), and a·b ≈ a_lo·b_hi + a_hi·b_lo + a_hi·b_hi (the dropped a_lo·b_lo is ~2⁻²² of
+// a·b), accumulated in float32. Three tensor-core products still beat one float32 FMA pipe by far.
+//
+// The host builds this file only for NVIDIA GPUs (with -DNVIDIA_TENSOR_CORES=1); elsewhere it is
+// empty, and a failed build falls back to linear.cl (NASDIFF_TENSOR_CORES=0 forces that, for
+// comparisons).
+//
+// Tiling: a work-group of WARPS_M × WARPS_N warps computes a BM×BN tile of C; each warp a
+// (BM/WARPS_M)×(BN/WARPS_N) block as MT×NT mma tiles of 16×8. BK-deep slabs of A and B are staged in
+// local memory in the layout that makes both the staging stores and the fragment loads free of bank
+// conflicts: an operand read along k (A = X, B = W) is stored row by row with stride BK + 4, one read
+// along m or n is stored k by k with stride BX + 8.
+
+#if NVIDIA_TENSOR_CORES
+
+#define TC_BK 32
+
+// The forward's output value: + bias, times the row's mask, then ReLU when asked (see gemm_epilogue in
+// linear.cl, which this file repeats because OpenCL programs are compiled one file at a time).
+// Factor of output row `row` under mask mode & 3 (1 without a mask). Computed once per row: the
+// integer divisions would otherwise cost more than a short-K tile's arithmetic.
+__attribute__((always_inline)) inline float gemm_row_factor(__global const float* mask, int mode, int n, int row) {
+    if ((mode & 3) == 1) return mask[row];
+    if ((mode & 3) == 2) {
+        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
+        return mask[g * n + i] * mask[g * n + j];
+    }
+    return 1.0f;
+}
+
+__attribute__((always_inline)) inline float gemm_epilogue(float v, __global const float* bias, int has_bias, int col,
+                                                          float row_factor, int mode) {
+    if (has_bias) v += bias[col];
+    if (mode & 3) v *= row_factor;
+    if (mode & 4) v = fmax(v, 0.0f);
+    return v;
+}
+
+// Fragment element (x, k) of a staged operand: x-major when it was read along k, else k-major.
+#define STAGED(L, x, k, BX, ALONG_K) ((ALONG_K) ? (L)[(x) * (TC_BK + 4) + (k)] : (L)[(k) * ((BX) + 8) + (x)])
+
+// Staging runs in two halves so that the next slab's global loads are in flight while the tensor
+// cores work on this one: tc_load reads this thread's `per` elements of a TC_BK×BX slab into
+// registers (zero past the matrix, so the compute loop needs no bounds checks), tc_store writes
+// them to local memory.
+__attribute__((always_inline)) inline void tc_load(float* r, __global const float* src, int ld, int x0, int x_end,
+                                                   int k0, int k_end, const int BX, const int along_k,
+                                                   const int nthreads, const int per, int tid) {
+    #pragma unroll
+    for (int p = 0; p < per; ++p) {
+        const int e = tid + p * nthreads;
+        const int x = along_k ? e / TC_BK : e % BX, k = along_k ? e % TC_BK : e / BX;
+        const int gx = x0 + x, gk = k0 + k;
+        r[p] = (gx < x_end && gk < k_end) ? (along_k ? src[gx * ld + gk] : src[gk * ld + gx]) : 0.0f;
+    }
+}
+
+__attribute__((always_inline)) inline void tc_store(__local float* L, const float* r, const int BX, const int along_k,
+                                                    const int nthreads, const int per, int tid) {
+    #pragma unroll
+    for (int p = 0; p < per; ++p) {
+        const int e = tid + p * nthreads;
+        if (along_k) L[(e / TC_BK) * (TC_BK + 4) + e % TC_BK] = r[p];
+        else L[(e / BX) * (BX + 8) + e % BX] = r[p];
+    }
+}
+
+// hi = tf32(x) (round to nearest, ties away), lo = tf32(x − hi).
+__attribute__((always_inline)) inline void tf32_split(float x, uint* hi, uint* lo) {
+    uint h, l;
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(h) : "f"(x));
+    const float rest = x - as_float(h);
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(l) : "f"(rest));
+    *hi = h; *lo = l;
+}
+
+// d (16×8, float32) += a (16×8, row) · b (8×8, col): one warp-wide tensor-core instruction.
+#define MMA_TF32(d, a, b)                                                                                  \
+    asm("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};" \
+        : "+f"((d)[0]), "+f"((d)[1]), "+f"((d)[2]), "+f"((d)[3])                                              \
+        : "r"((a)[0]), "r"((a)[1]), "r"((a)[2]), "r"((a)[3]), "r"((b)[0]), "r"((b)[1]))
+
+__attribute__((always_inline)) inline void tc_gemm_tile(
+        __global float* C, __global const float* A, __global const float* B, __global const float* bias,
+        int has_bias, int accumulate, __global const float* mask, int epilogue, int mask_n,
+        int M, int N, int K, int k_chunk, int c_slice_stride, __local float* As, __local float* Bs,
+        const int BM, const int BN, const int WARPS_M, const int WARPS_N, const int MT, const int NT,
+        const int a_along_k, const int b_along_k) {
+    const int tid = get_local_id(0), nthreads = 32 * WARPS_M * WARPS_N;
+    const int warp = tid / 32, lane = tid % 32;
+    const int gid = lane / 4, tig = lane % 4;                  // mma fragment coordinates
+    const int wm0 = (warp / WARPS_N) * (MT * 16), wn0 = (warp % WARPS_N) * (NT * 8);
+    const int m0 = get_group_id(1) * BM, n0 = get_group_id(0) * BN;
+    const int slice = get_group_id(2);
+    const int k_begin = slice * k_chunk, k_end = min(K, k_begin + k_chunk);
+    const int lda = a_along_k ? K : M, ldb = b_along_k ? K : N;
+    C += slice * c_slice_stride;
+
+    float acc[4][8][4];                                        // [MT][NT][fragment], MT ≤ 4, NT ≤ 8
+    #pragma unroll
+    for (int i = 0; i < MT; ++i) {
+        #pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            #pragma unroll
+            for (int r = 0; r < 4; ++r) acc[i][j][r] = 0.0f;
+        }
+    }
+
+    const int per_a = TC_BK * BM / nthreads, per_b = TC_BK * BN / nthreads;
+    float ra[16], rb[16];                                      // per_a, per_b ≤ 16
+    tc_load(ra, A, lda, m0, M, k_begin, k_end, BM, a_along_k, nthreads, per_a, tid);
+    tc_load(rb, B, ldb, n0, N, k_begin, k_end, BN, b_along_k, nthreads, per_b, tid);
+    for (int kt = k_begin; kt < k_end; kt += TC_BK) {
+        tc_store(As, ra, BM, a_along_k, nthreads, per_a, tid);
+        tc_store(Bs, rb, BN, b_along_k, nthreads, per_b, tid);
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (kt + TC_BK < k_end) {
+            tc_load(ra, A, lda, m0, M, kt + TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid);
+            tc_load(rb, B, ldb, n0, N, kt + TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid);
+        }
+        #pragma unroll
+        for (int kk = 0; kk < TC_BK; kk += 8) {
+            uint a_hi[4][4], a_lo[4][4], b_hi[8][2], b_lo[8][2];
+            #pragma unroll
+            for (int i = 0; i < MT; ++i) {
+                const int r = wm0 + i * 16 + gid;
+                tf32_split(STAGED(As, r, kk + tig, BM, a_along_k), &a_hi[i][0], &a_lo[i][0]);
+                tf32_split(STAGED(As, r + 8, kk + tig, BM, a_along_k), &a_hi[i][1], &a_lo[i][1]);
+                tf32_split(STAGED(As, r, kk + tig + 4, BM, a_along_k), &a_hi[i][2], &a_lo[i][2]);
+                tf32_split(STAGED(As, r + 8, kk + tig + 4, BM, a_along_k), &a_hi[i][3], &a_lo[i][3]);
+            }
+            #pragma unroll
+            for (int j = 0; j < NT; ++j) {
+                const int c = wn0 + j * 8 + gid;
+                tf32_split(STAGED(Bs, c, kk + tig, BN, b_along_k), &b_hi[j][0], &b_lo[j][0]);
+                tf32_split(STAGED(Bs, c, kk + tig + 4, BN, b_along_k), &b_hi[j][1], &b_lo[j][1]);
+            }
+            #pragma unroll
+            for (int i = 0; i < MT; ++i) {
+                #pragma unroll
+                for (int j = 0; j < NT; ++j) {
+                    MMA_TF32(acc[i][j], a_lo[i], b_hi[j]);
+                    MMA_TF32(acc[i][j], a_hi[i], b_lo[j]);
+                    MMA_TF32(acc[i][j], a_hi[i], b_hi[j]);
+                }
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+
+    // Fragment r of tile (i, j) is C[row + 8·(r / 2), col + r % 2].
+    float factor[4][2];
+    #pragma unroll
+    for (int i = 0; i < MT; ++i) {
+        #pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            const int row = min(m0 + wm0 + i * 16 + gid + 8 * h, M - 1);
+            factor[i][h] = accumulate ? 1.0f : gemm_row_factor(mask, epilogue, mask_n, row);
+        }
+    }
+    #pragma unroll
+    for (int i = 0; i < MT; ++i) {
+        #pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            #pragma unroll
+            for (int r = 0; r < 4; ++r) {
+                const int row = m0 + wm0 + i * 16 + gid + 8 * (r / 2);
+                const int col = n0 + wn0 + j * 8 + 2 * tig + r % 2;
+                if (row < M && col < N) {
+                    const int idx = row * N + col;
+                    if (accumulate) C[idx] += acc[i][j][r];
+                    else C[idx] = gemm_epilogue(acc[i][j][r], bias, has_bias, col, factor[i][r / 2], epilogue);
+                }
+            }
+        }
+    }
+}
+
+// Launch with local size (32·WARPS_M·WARPS_N) and global (⌈N/BN⌉·local, ⌈M/BM⌉, slices).
+#define TC_GEMM_KERNEL(NAME, BM, BN, WARPS_M, WARPS_N, A_ALONG_K, B_ALONG_K)                                  \
+__kernel __attribute__((reqd_work_group_size(32 * WARPS_M * WARPS_N, 1, 1)))                                 \
+void NAME(__global float* C, int C_off, __global const float* A, int A_off,                                  \
+          __global const float* B, int B_off, __global const float* bias, int bias_off,                      \
+          int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue, int mask_n, \
+          int M, int N, int K, int k_chunk, int c_slice_stride) {                                            \
+    __local float As[(BM) * (TC_BK + 4) > TC_BK * ((BM) + 8) ? (BM) * (TC_BK + 4) : TC_BK * ((BM) + 8)];  \
+    __local float Bs[(BN) * (TC_BK + 4) > TC_BK * ((BN) + 8) ? (BN) * (TC_BK + 4) : TC_BK * ((BN) + 8)];  \
+    tc_gemm_tile(C + C_off, A + A_off, B + B_off, bias + bias_off, has_bias, accumulate,                     \
+                 mask + mask_off, epilogue, mask_n, M, N, K, k_chunk,                                       \
+                 c_slice_stride, As, Bs, BM, BN, WARPS_M, WARPS_N,                                           \
+                 (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K);                         \
+}
+
+// 128×128 tiles: 8 warps (4 × 2), each 32×64. 64×64 tiles: 4 warps (2 × 2), each 32×32.
+TC_GEMM_KERNEL(gemm_tc_nt_128, 128, 128, 4, 2, 1, 1)
+TC_GEMM_KERNEL(gemm_tc_nt_64, 64, 64, 2, 2, 1, 1)
+TC_GEMM_KERNEL(gemm_tc_nn_128, 128, 128, 4, 2, 1, 0)
+TC_GEMM_KERNEL(gemm_tc_nn_64, 64, 64, 2, 2, 1, 0)
+TC_GEMM_KERNEL(gemm_tc_tn_128, 128, 128, 4, 2, 0, 0)
+TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, 2, 2, 0, 0)
+
+#endif
 
 """#,
         "masks": #"""

@@ -63,6 +63,18 @@ public enum SelfTest {
                 try d.linearBackward(dinp: gx.all, dweight: gw.all, dbias: gb.all, dout: go.all, inp: x.all, weight: w.all, rows: rows, inDim: i, outDim: o)
                 return try d.download(gx.all) + d.download(gw.all) + d.download(gb.all)
             },
+            // Sizes that are multiples of no tile, a long K that makes the weight gradient split K on a
+            // GPU, and both tile sizes: the edges and seams of every GEMM kernel (tensor-core ones too).
+            Case(name: "linear, odd sizes, split-K", tolerance: 1e-4) { d in
+                let rows = 3001, i = 136, o = 520
+                let x = try d.makeBuffer(values(rows * i, seed: 40)), w = try d.makeBuffer(values(o * i, seed: 41, scale: 0.1))
+                let b = try d.makeBuffer(values(o, seed: 42)), y = try d.makeBuffer(count: rows * o)
+                let go = try d.makeBuffer(values(rows * o, seed: 43, scale: 0.1)), gx = try d.makeBuffer(values(rows * i, seed: 44))
+                let gw = try d.makeBuffer(count: o * i), gb = try d.makeBuffer(count: o)
+                try d.linearForward(out: y.all, inp: x.all, weight: w.all, bias: b.all, rows: rows, inDim: i, outDim: o)
+                try d.linearBackward(dinp: gx.all, dweight: gw.all, dbias: gb.all, dout: go.all, inp: x.all, weight: w.all, rows: rows, inDim: i, outDim: o)
+                return try d.download(y.all) + d.download(gx.all) + d.download(gw.all) + d.download(gb.all)
+            },
             Case(name: "layernorm forward+backward", tolerance: 2e-5) { d in
                 let x = try d.makeBuffer(values(rn * c, seed: 9, scale: 3)), gam = try d.makeBuffer(values(c, seed: 10)), bet = try d.makeBuffer(values(c, seed: 11))
                 let o = try d.makeBuffer(count: rn * c), mean = try d.makeBuffer(count: rn), rstd = try d.makeBuffer(count: rn)

@@ -13,26 +13,26 @@ extension GraphTransformer {
         let cxw = c.dx - c.nodeEmbed, cew = c.de - c.edgeEmbed
 
         // Node input: MLP, class embedding of y concatenated, positions added, padding zeroed.
-        try xIn1.forward(p, out: i.xa, inp: w.x0, rows: rn); try d.reluForward(out: i.xb.sub(0, rn * c.hiddenInX), inp: i.xa.sub(0, rn * c.hiddenInX))
-        try xIn2.forward(p, out: i.xc, inp: i.xb, rows: rn); try d.reluForward(out: i.xd.sub(0, rn * c.nodeEmbed), inp: i.xc.sub(0, rn * c.nodeEmbed))
-        try cX1.forward(p, out: i.cxa, inp: w.y0, rows: g); try d.reluForward(out: i.cxb.sub(0, g * cxw), inp: i.cxa.sub(0, g * cxw))
+        try xIn1.forward(p, out: i.xb, inp: w.x0, rows: rn, relu: true)
+        try xIn2.forward(p, out: i.xd, inp: i.xb, rows: rn, relu: true)
+        try cX1.forward(p, out: i.cxb, inp: w.y0, rows: g, relu: true)
         try cX2.forward(p, out: i.cX, inp: i.cxb, rows: g)
         try d.concatBroadcastForward(out: i.x, a: i.xd, b: i.cX, graphs: g, positions: n, dimA: c.nodeEmbed, dimB: cxw)
         try d.addPerPosition(i.x, table: w.positional.all, graphs: g, positions: n, dim: c.dx)
         try d.applyNodeMask(i.x, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.dx)
 
         // Edge input: MLP, class embedding concatenated, symmetrised, padding zeroed.
-        try eIn1.forward(p, out: i.ea, inp: w.e0, rows: re); try d.reluForward(out: i.eb.sub(0, re * c.hiddenInE), inp: i.ea.sub(0, re * c.hiddenInE))
-        try eIn2.forward(p, out: i.ec, inp: i.eb, rows: re); try d.reluForward(out: i.ed.sub(0, re * c.edgeEmbed), inp: i.ec.sub(0, re * c.edgeEmbed))
-        try cE1.forward(p, out: i.cea, inp: w.y0, rows: g); try d.reluForward(out: i.ceb.sub(0, g * cew), inp: i.cea.sub(0, g * cew))
+        try eIn1.forward(p, out: i.eb, inp: w.e0, rows: re, relu: true)
+        try eIn2.forward(p, out: i.ed, inp: i.eb, rows: re, relu: true)
+        try cE1.forward(p, out: i.ceb, inp: w.y0, rows: g, relu: true)
         try cE2.forward(p, out: i.cE, inp: i.ceb, rows: g)
         try d.concatBroadcastForward(out: i.eCat, a: i.ed, b: i.cE, graphs: g, positions: n * n, dimA: c.edgeEmbed, dimB: cew)
         try d.symmetrizePairs(out: i.e, inp: i.eCat, graphs: g, n: n, dim: c.de)
         try d.applyPairMask(i.e, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.de, zeroDiagonal: false)
 
         // Global input.
-        try yIn1.forward(p, out: i.ya, inp: w.y0, rows: g); try d.reluForward(out: i.yb.sub(0, g * c.hiddenInY), inp: i.ya.sub(0, g * c.hiddenInY))
-        try yIn2.forward(p, out: i.yc, inp: i.yb, rows: g); try d.reluForward(out: i.yh.sub(0, g * c.dy), inp: i.yc.sub(0, g * c.dy))
+        try yIn1.forward(p, out: i.yb, inp: w.y0, rows: g, relu: true)
+        try yIn2.forward(p, out: i.yh, inp: i.yb, rows: g, relu: true)
 
         var x = i.x, e = i.e, y = i.yh
         for (li, layer) in layers.enumerated() {
@@ -43,11 +43,11 @@ extension GraphTransformer {
 
         // Outputs: logits plus the one-hot input (DiGress's residual), masked; E symmetric, no diagonal.
         let o = w.out
-        try xOut1.forward(p, out: o.oxa, inp: x, rows: rn); try d.reluForward(out: o.oxb.sub(0, rn * c.hiddenOutX), inp: o.oxa.sub(0, rn * c.hiddenOutX))
+        try xOut1.forward(p, out: o.oxb, inp: x, rows: rn, relu: true)
         try xOut2.forward(p, out: o.oxc, inp: o.oxb, rows: rn)
         try d.add(out: o.xLogits, o.oxc.sub(0, rn * c.nodeClasses), w.x0.sub(0, rn * c.nodeClasses))
         try d.applyNodeMask(o.xLogits, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.nodeClasses)
-        try eOut1.forward(p, out: o.oea, inp: e, rows: re); try d.reluForward(out: o.oeb.sub(0, re * c.hiddenOutE), inp: o.oea.sub(0, re * c.hiddenOutE))
+        try eOut1.forward(p, out: o.oeb, inp: e, rows: re, relu: true)
         try eOut2.forward(p, out: o.oec, inp: o.oeb, rows: re)
         try d.add(out: o.eMasked, o.oec.sub(0, re * c.edgeClasses), w.e0.sub(0, re * c.edgeClasses))
         try d.applyPairMask(o.eMasked, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.edgeClasses, zeroDiagonal: true)

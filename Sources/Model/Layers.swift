@@ -15,9 +15,11 @@ struct Linear: Sendable {
         bias = layout.add(name + ".bias", [outDim])
     }
 
-    func forward(_ p: Parameters, out: View, inp: View, rows: Int) throws {
+    /// `mask`: multiply the output rows by the padding mask; `relu`: then rectify (both fused into
+    /// the GEMM on a GPU).
+    func forward(_ p: Parameters, out: View, inp: View, rows: Int, mask: RowMask? = nil, relu: Bool = false) throws {
         try p.device.linearForward(out: out, inp: inp, weight: p.value(weight, inDim * outDim), bias: p.value(bias, outDim),
-                                   rows: rows, inDim: inDim, outDim: outDim)
+                                   rows: rows, inDim: inDim, outDim: outDim, mask: mask, relu: relu)
     }
 
     /// Accumulates dW, db and (when given) dinp.
@@ -49,6 +51,14 @@ struct LayerNorm: Sendable {
     func forward(_ p: Parameters, out: View, mean: View, rstd: View, inp: View, rows: Int) throws {
         try p.device.layerNormForward(out: out, mean: mean, rstd: rstd, inp: inp, gamma: p.value(gamma, dim),
                                       beta: p.value(beta, dim), rows: rows, dim: dim)
+    }
+
+    /// LayerNorm(a + b)·mask, writing a + b to `sum` (the backward's `inp`; a GPU skips it unless
+    /// `training`).
+    func forward(_ p: Parameters, out: View, mean: View, rstd: View, sum: View, a: View, b: View, rows: Int,
+                 mask: RowMask? = nil, training: Bool) throws {
+        try p.device.addLayerNormForward(out: out, mean: mean, rstd: rstd, sum: sum, a: a, b: b, gamma: p.value(gamma, dim),
+                                         beta: p.value(beta, dim), rows: rows, dim: dim, mask: mask, keepSum: training)
     }
 
     func backward(_ p: Parameters, dinp: View, dout: View, inp: View, mean: View, rstd: View, rows: Int) throws {

@@ -77,22 +77,29 @@ struct TransformerLayer: Sendable {
 
     func forward(_ p: Parameters, _ s: Acts, x: View, e: View, y: View, nodeMask: View, graphs g: Int, n: Int, keepProbs: Bool) throws {
         let d = p.device, rn = g * n, re = g * n * n
+        let nodes = RowMask(nodeMask: nodeMask, n: n, pairs: false), pairs = RowMask(nodeMask: nodeMask, n: n, pairs: true)
         // Node–edge attention.
-        try q.forward(p, out: s.q, inp: x, rows: rn); try d.applyNodeMask(s.q, nodeMask: nodeMask, graphs: g, n: n, dim: dx)
-        try k.forward(p, out: s.k, inp: x, rows: rn); try d.applyNodeMask(s.k, nodeMask: nodeMask, graphs: g, n: n, dim: dx)
-        try v.forward(p, out: s.v, inp: x, rows: rn); try d.applyNodeMask(s.v, nodeMask: nodeMask, graphs: g, n: n, dim: dx)
-        try eMul.forward(p, out: s.e1, inp: e, rows: re); try d.applyPairMask(s.e1, nodeMask: nodeMask, graphs: g, n: n, dim: dx, zeroDiagonal: false)
-        try eAdd.forward(p, out: s.e2, inp: e, rows: re); try d.applyPairMask(s.e2, nodeMask: nodeMask, graphs: g, n: n, dim: dx, zeroDiagonal: false)
-        try d.attentionForward(scores: s.scores, probs: keepProbs ? s.probs : nil, weightedV: s.wv, q: s.q, k: s.k, v: s.v,
-                               e1: s.e1, e2: s.e2, nodeMask: nodeMask, graphs: g, n: n, dim: dx, heads: heads)
-        // Edge update from the pre-softmax scores, FiLM'd by y.
+        try q.forward(p, out: s.q, inp: x, rows: rn, mask: nodes)
+        try k.forward(p, out: s.k, inp: x, rows: rn, mask: nodes)
+        try v.forward(p, out: s.v, inp: x, rows: rn, mask: nodes)
+        try eMul.forward(p, out: s.e1, inp: e, rows: re, mask: pairs)
+        try eAdd.forward(p, out: s.e2, inp: e, rows: re, mask: pairs)
+        // Edge update from the pre-softmax scores, FiLM'd by y. Training keeps the raw scores for the
+        // backward; sampling lets the attention kernel write the FiLM'd scores straight away.
         try yeMul.forward(p, out: s.yem, inp: y, rows: g); try yeAdd.forward(p, out: s.yea, inp: y, rows: g)
-        try d.filmForward(out: s.fe, inp: s.scores, mul: s.yem, add: s.yea, graphs: g, positions: n * n, dim: dx)
-        try eOut.forward(p, out: s.nE, inp: s.fe, rows: re); try d.applyPairMask(s.nE, nodeMask: nodeMask, graphs: g, n: n, dim: de, zeroDiagonal: false)
+        if keepProbs {
+            try d.attentionForward(scores: s.scores, probs: s.probs, weightedV: s.wv, q: s.q, k: s.k, v: s.v,
+                                   e1: s.e1, e2: s.e2, nodeMask: nodeMask, graphs: g, n: n, dim: dx, heads: heads)
+            try d.filmForward(out: s.fe, inp: s.scores, mul: s.yem, add: s.yea, graphs: g, positions: n * n, dim: dx)
+        } else {
+            try d.attentionForward(scores: s.fe, probs: nil, weightedV: s.wv, q: s.q, k: s.k, v: s.v, e1: s.e1, e2: s.e2,
+                                   nodeMask: nodeMask, graphs: g, n: n, dim: dx, heads: heads, film: (s.yem, s.yea))
+        }
+        try eOut.forward(p, out: s.nE, inp: s.fe, rows: re, mask: pairs)
         // Node update from the attention output, FiLM'd by y.
         try yxMul.forward(p, out: s.yxm, inp: y, rows: g); try yxAdd.forward(p, out: s.yxa, inp: y, rows: g)
         try d.filmForward(out: s.fx, inp: s.wv, mul: s.yxm, add: s.yxa, graphs: g, positions: n, dim: dx)
-        try xOut.forward(p, out: s.nX, inp: s.fx, rows: rn); try d.applyNodeMask(s.nX, nodeMask: nodeMask, graphs: g, n: n, dim: dx)
+        try xOut.forward(p, out: s.nX, inp: s.fx, rows: rn, mask: nodes)
         // Global update from the layer inputs.
         try d.poolForward(out: s.poolX, inp: x, graphs: g, positions: n, dim: dx)
         try d.poolForward(out: s.poolE, inp: e, graphs: g, positions: n * n, dim: de)
@@ -101,34 +108,26 @@ struct TransformerLayer: Sendable {
         try eToY.forward(p, out: s.ey, inp: s.poolE, rows: g)
         try d.add(out: s.ySum, s.yyOut.sub(0, g * dy), s.xy.sub(0, g * dy))
         try d.add(out: s.ySum, s.ySum.sub(0, g * dy), s.ey.sub(0, g * dy))
-        try yOut1.forward(p, out: s.yo1, inp: s.ySum, rows: g); try d.reluForward(out: s.yo2.sub(0, g * dy), inp: s.yo1.sub(0, g * dy))
+        try yOut1.forward(p, out: s.yo2, inp: s.ySum, rows: g, relu: true)
         try yOut2.forward(p, out: s.ny, inp: s.yo2, rows: g)
         // Residual + LayerNorm, then feed-forward + residual + LayerNorm, for X, E and y.
-        try d.add(out: s.rX, x.sub(0, rn * dx), s.nX.sub(0, rn * dx))
-        try normX1.forward(p, out: s.x1, mean: s.meanX1, rstd: s.rstdX1, inp: s.rX, rows: rn)
-        try d.add(out: s.rE, e.sub(0, re * de), s.nE.sub(0, re * de))
-        try normE1.forward(p, out: s.e1n, mean: s.meanE1, rstd: s.rstdE1, inp: s.rE, rows: re)
-        try d.add(out: s.rY, y.sub(0, g * dy), s.ny.sub(0, g * dy))
-        try normY1.forward(p, out: s.y1, mean: s.meanY1, rstd: s.rstdY1, inp: s.rY, rows: g)
+        try normX1.forward(p, out: s.x1, mean: s.meanX1, rstd: s.rstdX1, sum: s.rX, a: x, b: s.nX, rows: rn, training: keepProbs)
+        try normE1.forward(p, out: s.e1n, mean: s.meanE1, rstd: s.rstdE1, sum: s.rE, a: e, b: s.nE, rows: re, training: keepProbs)
+        try normY1.forward(p, out: s.y1, mean: s.meanY1, rstd: s.rstdY1, sum: s.rY, a: y, b: s.ny, rows: g, training: keepProbs)
 
-        try ffX1.forward(p, out: s.fxa, inp: s.x1, rows: rn); try d.reluForward(out: s.fxb.sub(0, rn * ffX), inp: s.fxa.sub(0, rn * ffX))
+        try ffX1.forward(p, out: s.fxb, inp: s.x1, rows: rn, relu: true)
         try ffX2.forward(p, out: s.fxc, inp: s.fxb, rows: rn)
-        try d.add(out: s.rX2, s.x1.sub(0, rn * dx), s.fxc.sub(0, rn * dx))
-        try normX2.forward(p, out: s.xOut, mean: s.meanX2, rstd: s.rstdX2, inp: s.rX2, rows: rn)
-        // Padded nodes and pairs leave the layer as zeros: otherwise LayerNorm(0) = β (plus the
-        // feed-forward output) would enter the next layer's pooled statistics and so y.
-        try d.applyNodeMask(s.xOut, nodeMask: nodeMask, graphs: g, n: n, dim: dx)
+        // Padded nodes and pairs leave the layer as zeros (the mask): otherwise LayerNorm(0) = β (plus
+        // the feed-forward output) would enter the next layer's pooled statistics and so y.
+        try normX2.forward(p, out: s.xOut, mean: s.meanX2, rstd: s.rstdX2, sum: s.rX2, a: s.x1, b: s.fxc, rows: rn, mask: nodes, training: keepProbs)
 
-        try ffE1.forward(p, out: s.fea, inp: s.e1n, rows: re); try d.reluForward(out: s.feb.sub(0, re * ffE), inp: s.fea.sub(0, re * ffE))
+        try ffE1.forward(p, out: s.feb, inp: s.e1n, rows: re, relu: true)
         try ffE2.forward(p, out: s.fec, inp: s.feb, rows: re)
-        try d.add(out: s.rE2, s.e1n.sub(0, re * de), s.fec.sub(0, re * de))
-        try normE2.forward(p, out: s.eOut, mean: s.meanE2, rstd: s.rstdE2, inp: s.rE2, rows: re)
-        try d.applyPairMask(s.eOut, nodeMask: nodeMask, graphs: g, n: n, dim: de, zeroDiagonal: false)
+        try normE2.forward(p, out: s.eOut, mean: s.meanE2, rstd: s.rstdE2, sum: s.rE2, a: s.e1n, b: s.fec, rows: re, mask: pairs, training: keepProbs)
 
-        try ffY1.forward(p, out: s.fya, inp: s.y1, rows: g); try d.reluForward(out: s.fyb.sub(0, g * ffY), inp: s.fya.sub(0, g * ffY))
+        try ffY1.forward(p, out: s.fyb, inp: s.y1, rows: g, relu: true)
         try ffY2.forward(p, out: s.fyc, inp: s.fyb, rows: g)
-        try d.add(out: s.rY2, s.y1.sub(0, g * dy), s.fyc.sub(0, g * dy))
-        try normY2.forward(p, out: s.yOut, mean: s.meanY2, rstd: s.rstdY2, inp: s.rY2, rows: g)
+        try normY2.forward(p, out: s.yOut, mean: s.meanY2, rstd: s.rstdY2, sum: s.rY2, a: s.y1, b: s.fyc, rows: g, training: keepProbs)
     }
 
     /// `ds` holds the gradients of the activations in `s` (same layout); the caller has put the

@@ -59,6 +59,7 @@ struct BenchSample: ParsableCommand {
         print("device: \(devices.map(\.name).joined(separator: " + "))\(devices.count > 1 ? " (batch split \(devices.count) ways)" : "")")
         print("workload: \(workload.preset) (\(model.layout.parameterCount) parameters), \(workload.space), batch \(shard * devices.count), \(stepCount) steps, \(passes) passes per step, \(String(format: "%.3g", flops / 1e9)) GFLOP per run")
         _ = try sampler.sample(o, batches: devices.count)       // warm-up: kernel builds, allocations
+        for d in devices { _ = try d.kernelProfile(reset: true) }
         var times: [Double] = []
         for _ in 0..<workload.repetitions {
             let t0 = Date()
@@ -68,6 +69,7 @@ struct BenchSample: ParsableCommand {
         let m = median(times)
         print(String(format: "run: median %.3f s (min %.3f, max %.3f) = %.2f ms per architecture, %.3g TFLOP/s",
                      m, times.min()!, times.max()!, 1000 * m / Double(shard * devices.count), flops / m / 1e12))
+        for d in devices { if let table = try d.kernelProfileTable() { print(table, terminator: "") } }
     }
 }
 
@@ -93,6 +95,7 @@ struct BenchTrain: ParsableCommand {
         print("workload: \(workload.preset) (\(trainer.model.layout.parameterCount) parameters), \(workload.space), batch \(batch), \(String(format: "%.1f", flops / 1e9)) GFLOP per step")
         try trainer.step()
         try device.synchronize()
+        _ = try device.kernelProfile(reset: true)
         var times: [Double] = []
         for _ in 0..<workload.repetitions {
             let t0 = Date()
@@ -103,5 +106,6 @@ struct BenchTrain: ParsableCommand {
         let m = median(times)
         print(String(format: "step: median %.2f ms (min %.2f, max %.2f) = %.0f graphs/s, %.3g TFLOP/s",
                      1000 * m, 1000 * times.min()!, 1000 * times.max()!, Double(batch) / m, flops / m / 1e12))
+        if let table = try device.kernelProfileTable() { print(table, terminator: "") }
     }
 }

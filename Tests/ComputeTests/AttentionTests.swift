@@ -220,6 +220,38 @@ final class AttentionTests: XCTestCase {
         XCTAssertEqual(nodeRows(big.weightedV), little.weightedV)
     }
 
+    /// The sampling path's fused edge FiLM: the stored scores are score·(1 + mul[g]) + add[g], the
+    /// weighted sum is unchanged; on the Swift twin and on OpenCL.
+    func testFusedFiLMStoresModulatedScores() throws {
+        let c = AttentionCase(graphs: 3, n: 4, dim: 8, heads: 2, realNodes: [4, 2, 1], seed: 31)
+        var rng = SeededRandom(32)
+        let mul = randomArray(c.graphs * c.dim, &rng), add = randomArray(c.graphs * c.dim, &rng)
+        var devices = [TestDevices.swift]
+        if let cl = TestDevices.openCL { devices.append(cl) }
+        for d in devices {
+            let plain = try c.forward(on: d, storeProbs: false)
+            let scores = try d.makeBuffer(count: c.pairCount), wv = try d.makeBuffer(count: c.nodeCount)
+            try d.attentionForward(scores: scores.all, probs: nil, weightedV: wv.all, q: try d.makeBuffer(c.q).all,
+                                   k: try d.makeBuffer(c.k).all, v: try d.makeBuffer(c.v).all, e1: try d.makeBuffer(c.e1).all,
+                                   e2: try d.makeBuffer(c.e2).all, nodeMask: try d.makeBuffer(c.mask).all,
+                                   graphs: c.graphs, n: c.n, dim: c.dim, heads: c.heads,
+                                   film: (try d.makeBuffer(mul).all, try d.makeBuffer(add).all))
+            let got = try d.download(scores.all)
+            var worst: Float = 0
+            for i in 0..<c.pairCount {
+                let g = i / (c.n * c.n * c.dim), ch = i % c.dim
+                worst = max(worst, abs(got[i] - (plain.scores[i] * (1 + mul[g * c.dim + ch]) + add[g * c.dim + ch])))
+            }
+            XCTAssertLessThanOrEqual(worst, 1e-5, "\(d.name): FiLM'd scores")
+            XCTAssertEqual(try d.download(wv.all), plain.weightedV, "\(d.name): weighted sum unchanged")
+        }
+        let d = TestDevices.swift, pairs = try d.makeBuffer(count: c.pairCount), nodes = try d.makeBuffer(count: c.nodeCount)
+        let g = try d.makeBuffer(count: c.graphs * c.dim)
+        XCTAssertThrowsError(try d.attentionForward(scores: pairs.all, probs: pairs.all, weightedV: nodes.all, q: nodes.all, k: nodes.all,
+                                                    v: nodes.all, e1: pairs.all, e2: pairs.all, nodeMask: try d.makeBuffer(c.mask).all,
+                                                    graphs: c.graphs, n: c.n, dim: c.dim, heads: c.heads, film: (g.all, g.all)))
+    }
+
     func testBadShapesAreClearErrors() throws {
         let d = TestDevices.swift
         let nodes = try d.makeBuffer(count: 2 * 4 * 30), pairs = try d.makeBuffer(count: 2 * 4 * 4 * 30), mask = try d.makeBuffer(count: 8)

@@ -2,6 +2,39 @@ import XCTest
 @testable import Compute
 
 final class LayerNormTests: XCTestCase {
+    /// The fused residual block (sum = a + b, LN(sum)·mask) in one GPU kernel equals add, LayerNorm
+    /// and mask run one after another on the Swift twin, for node and pair masks and odd widths.
+    func testAddLayerNormKernelMatchesTheThreeOps() throws {
+        let cl = try requireOpenCL()
+        let n = 3, graphs = 2
+        let nodeMask: [Float] = [1, 1, 1, 1, 0, 0]
+        for (dim, pairs) in [(37, false), (128, true), (512, false), (100, true)] {
+            let rows = pairs ? graphs * n * n : graphs * n
+            var rng = SeededRandom(UInt64(dim))
+            let a = randomArray(rows * dim, &rng), b = randomArray(rows * dim, &rng).map { 3 * $0 + 1 }
+            let w = randomArray(dim, &rng), bt = randomArray(dim, &rng)
+            func run(_ d: Device, groupPerRow: Bool, keepSum: Bool = true) throws -> [Float] {
+                let out = try d.makeBuffer(Array(repeating: .nan, count: rows * dim)), sum = try d.makeBuffer(count: rows * dim)
+                let mean = try d.makeBuffer(count: rows), rstd = try d.makeBuffer(count: rows)
+                try d.addLayerNormForward(out: out.all, mean: mean.all, rstd: rstd.all, sum: sum.all, a: d.makeBuffer(a).all,
+                                          b: d.makeBuffer(b).all, gamma: d.makeBuffer(w).all, beta: d.makeBuffer(bt).all,
+                                          rows: rows, dim: dim, mask: RowMask(nodeMask: try d.makeBuffer(nodeMask).all, n: n, pairs: pairs),
+                                          keepSum: keepSum, groupPerRow: groupPerRow)
+                return try d.download(out.all) + d.download(sum.all) + d.download(mean.all) + d.download(rstd.all)
+            }
+            let want = try run(TestDevices.swift, groupPerRow: false), got = try run(cl, groupPerRow: true)
+            XCTAssertFalse(got.contains { $0.isNaN }, "every output written, dim \(dim)")
+            XCTAssertTrue(want[0..<(rows * dim)].contains(0), "the mask zeroes some rows")
+            let err = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+            // Same two-pass statistics in a different summation order: a few ulps of values of size ~5.
+            XCTAssertLessThanOrEqual(err, 2e-5, "dim \(dim) \(pairs ? "pairs" : "nodes"): max abs err \(err)")
+            // Sampling skips storing the sum; the normalised output is the same.
+            let noSum = try run(cl, groupPerRow: true, keepSum: false)
+            XCTAssertEqual(Array(noSum[0..<(rows * dim)]), Array(got[0..<(rows * dim)]), "dim \(dim): out without keepSum")
+            XCTAssertTrue(noSum[(rows * dim)..<(2 * rows * dim)].allSatisfy { $0 == 0 }, "dim \(dim): sum left alone")
+        }
+    }
+
     func testForwardMatchesDoublePrecisionDefinition() throws {
         // Rows with mean 1000 and spread 1: a one-pass E[x²] − E[x]² variance would lose every digit.
         let d = TestDevices.swift

@@ -142,6 +142,41 @@ final class LinearTests: XCTestCase {
 
     func testOpenCLDefaultChoiceMatchesSwift() throws { try checkParity(nil, label: "default for this device") }
 
+    /// A masked forward equals the unmasked one with padded rows scaled by their mask, on the Swift
+    /// twin, the CPU kernels and the GPU GEMMs (whose epilogue does the masking, split-K included).
+    func testMaskedForwardScalesPaddedRows() throws {
+        let graphs = 3, n = 5, inDim = 7, outDim = 9
+        let nodeMask: [Float] = [1, 1, 1, 1, 1,  1, 1, 1, 0, 0,  1, 0, 0, 0, 0]
+        var devices: [(Device, LinearKernelShape?, String)] = [(TestDevices.swift, nil, "swift")]
+        if let cl = TestDevices.openCL {
+            devices += [(cl, .cpu, "cpu kernels"), (cl, .gpu(tile: 64, slices: 1), "gpu 64"), (cl, .gpu(tile: 64, slices: 3), "gpu split-K")]
+        }
+        for pairs in [false, true] {
+            let rows = pairs ? graphs * n * n : graphs * n
+            let c = Case(rows: rows, inDim: inDim, outDim: outDim, seed: 77)
+            let plain = reference(c)[0]
+            var want = plain
+            for r in 0..<rows {
+                let g = r / (pairs ? n * n : n), t = r % (pairs ? n * n : n)
+                let m = pairs ? nodeMask[g * n + t / n] * nodeMask[g * n + t % n] : nodeMask[r]
+                for o in 0..<outDim { want[r * outDim + o] *= m }
+            }
+            XCTAssertTrue(zip(want, plain).contains { $0 != $1 }, "the mask must change some rows")
+            for (d, shape, label) in devices {
+                let x = try d.makeBuffer(c.x), w = try d.makeBuffer(c.w), b = try d.makeBuffer(c.b)
+                let out = try d.makeBuffer(Array(repeating: Float.nan, count: rows * outDim)), mask = try d.makeBuffer(nodeMask)
+                try d.linearForward(out: out.all, inp: x.all, weight: w.all, bias: b.all, rows: rows, inDim: inDim, outDim: outDim,
+                                    mask: RowMask(nodeMask: mask.all, n: n, pairs: pairs), shape: shape)
+                let err = maxAbsDiff(try d.download(out.all), want)
+                XCTAssertLessThanOrEqual(err, 1e-5, "\(label), \(pairs ? "pair" : "node") rows")
+            }
+        }
+        XCTAssertThrowsError(try TestDevices.swift.linearForward(
+            out: try TestDevices.swift.makeBuffer(count: 14 * 9).all, inp: try TestDevices.swift.makeBuffer(count: 14 * 7).all,
+            weight: try TestDevices.swift.makeBuffer(count: 63).all, bias: nil, rows: 14, inDim: 7, outDim: 9,
+            mask: RowMask(nodeMask: try TestDevices.swift.makeBuffer(nodeMask).all, n: 5, pairs: false)))
+    }
+
     func testGPUPlanForTheModelShapesOnAnH100() {
         // 132 compute units, as the H100's OpenCL driver reports its SMs.
         XCTAssertEqual(GEMMPlan.choose(m: 24576, n: 512, k: 128, computeUnits: 132), GEMMPlan(tile: 128, slices: 1, kChunk: 128))

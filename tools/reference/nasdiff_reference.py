@@ -628,6 +628,8 @@ def _sync(dev: torch.device) -> None:
 
 def cmd_bench(a) -> None:
     ref = Reference.load(a.checkpoint, a.device) if a.checkpoint else Reference.fresh(a.preset, a.device, a.seed)
+    if a.compile:
+        ref.model = torch.compile(ref.model)
     if a.condition:
         targets = ref.targets(a.condition)
     elif a.guidance == "none":
@@ -656,6 +658,77 @@ def cmd_bench(a) -> None:
     m = statistics.median(times)
     print(f"run: median {m:.3f} s (min {min(times):.3f}, max {max(times):.3f}) = {1000 * m / a.batch:.2f} ms per "
           f"architecture, {flops / m / 1e12:.4f} TFLOP/s")
+
+
+def cmd_bench_train(a) -> None:
+    """The `nasdiff bench train` workload: forward, loss (CE(X) + λ·CE(E) over real nodes and off-diagonal
+    pairs), backward and AdamW (AMSGrad) per step, on NB201-sized random graphs with random weights.
+    The noising runs on the device too (t ~ U{0..T}, rows of Q̄_t, one draw per node and pair), and every
+    step reads the loss back, as the Swift trainer does to stop on a non-finite loss."""
+    ref = Reference.fresh(a.preset, a.device, a.seed)
+    model, dev, rec = ref.model.train(), ref.device, ref.record
+    if a.compile:
+        model = torch.compile(model)
+    c = ref.model.config
+    B, n, dX, W = a.batch, c.maxNodes, c.nodeClasses, c.conditionWidth
+    T = rec["schedule"]["steps"]
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-12, amsgrad=True)
+    abar = rec["schedule"]["alphaBars"]
+    mx = np.asarray(rec["nodeMarginal"], dtype=np.float64); mx /= mx.sum()
+    me = np.asarray(rec["edgeMarginal"], dtype=np.float64); me /= me.sum()
+    qbar_x = torch.from_numpy(np.stack([transition_matrix(mx, abar[t]) for t in range(T + 1)])).to(dev)
+    qbar_e = torch.from_numpy(np.stack([transition_matrix(me, abar[t]) for t in range(T + 1)])).to(dev)
+    # A pool of clean graphs (speed does not depend on which): node classes, symmetric pairs, 0 diagonal.
+    gen = torch.Generator(device=dev)
+    gen.manual_seed(a.seed)
+    pool_size = 4096
+    clean_x = torch.randint(0, dX, (pool_size, n), device=dev, generator=gen)
+    clean_e = mirror_pairs(torch.randint(0, 2, (pool_size, n, n), device=dev, generator=gen))
+    offdiag = ~torch.eye(n, dtype=torch.bool, device=dev)
+    mask = torch.ones(B, n, device=dev)
+    rows = torch.arange(B, device=dev)
+
+    def step() -> torch.Tensor:
+        idx = torch.randint(0, pool_size, (B,), device=dev, generator=gen)
+        xc, ec = clean_x[idx], clean_e[idx]
+        t = torch.randint(0, T + 1, (B,), device=dev, generator=gen)
+        px = qbar_x[t][rows[:, None], xc]                                     # [B, n, dX]: rows Q̄_t[x]
+        zx = torch.multinomial(px.view(-1, dX), 1, generator=gen).view(B, n)
+        pe = qbar_e[t][rows[:, None, None], ec]                               # [B, n, n, 2]
+        ze = mirror_pairs(torch.multinomial(pe.view(-1, 2), 1, generator=gen).view(B, n, n))
+        y = torch.zeros(B, W, device=dev)
+        for col in (0, 2):  # two binary conditions, each dropped to null with probability 0.1
+            cls = torch.randint(0, 2, (B,), device=dev, generator=gen)
+            keep = (torch.rand(B, device=dev, generator=gen) >= 0.1).float()
+            y[rows, col + cls] = keep
+        y[:, W - 1] = t.float() / T
+        xl, el = model(F.one_hot(zx, dX).float(), F.one_hot(ze, 2).float(), y, mask)
+        loss = F.cross_entropy(xl.reshape(-1, dX), xc.reshape(-1)) \
+            + 5.0 * F.cross_entropy(el[:, offdiag].reshape(-1, 2), ec[:, offdiag].reshape(-1))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        return loss
+
+    flops = 3 * ref.model.forward_flops(B)
+    name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
+    params = sum(p.numel() for p in ref.model.parameters())
+    print(f"device: {name}, torch {torch.__version__}{' (torch.compile)' if a.compile else ''}")
+    print(f"workload: {a.preset} ({params} parameters), batch {B}, {flops / 1e9:.1f} GFLOP per step")
+    for _ in range(3):                                                        # warm-up: allocator, kernels
+        step().item()
+    _sync(dev)
+    per_step = []
+    for _ in range(a.repetitions):
+        t0 = time.perf_counter()
+        for _ in range(a.steps):
+            if not math.isfinite(step().item()):
+                sys.exit("non-finite loss")
+        _sync(dev)
+        per_step.append((time.perf_counter() - t0) / a.steps)
+    m = statistics.median(per_step)
+    print(f"step: median {1000 * m:.2f} ms (min {1000 * min(per_step):.2f}, max {1000 * max(per_step):.2f}) = "
+          f"{B / m:.0f} graphs/s, {flops / m / 1e12:.4f} TFLOP/s")
 
 
 def cmd_sample(a) -> None:
@@ -697,7 +770,17 @@ def main(argv=None) -> None:
     b.add_argument("--weight", default="2")
     b.add_argument("--repetitions", type=int, default=3)
     b.add_argument("--seed", type=int, default=0)
+    b.add_argument("--compile", action="store_true", help="torch.compile the model (the bar a PyTorch user can reach)")
     b.set_defaults(run=cmd_bench)
+
+    t = sub.add_parser("bench-train", help="time training steps (forward, loss, backward, AdamW): graphs/s")
+    t.add_argument("--preset", default="dinas", choices=["dinas", "small", "tiny"])
+    t.add_argument("--batch", type=int, default=256)
+    t.add_argument("--steps", type=int, default=10, help="steps per repetition")
+    t.add_argument("--repetitions", type=int, default=3)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--compile", action="store_true", help="torch.compile the model")
+    t.set_defaults(run=cmd_bench_train)
 
     s = sub.add_parser("sample", help="sample one batch; JSON lines of node classes and pair classes")
     s.add_argument("--checkpoint", required=True)

@@ -27,6 +27,8 @@ final class CLContext: @unchecked Sendable {
     private let lock = NSLock()
     private var programs: [String: cl_program] = [:]
     private var kernels: [String: cl_kernel] = [:]
+    /// Per-kernel device time; nil unless NASDIFF_PROFILE=1.
+    let profile: KernelProfile?
 
     init(_ info: OpenCLDeviceInfo) throws {
         self.info = info
@@ -36,7 +38,9 @@ final class CLContext: @unchecked Sendable {
             throw ComputeError.openCL(call: "clCreateContext", code: rc)
         }
         context = ctx
-        guard let q = clCreateCommandQueue(ctx, info.id, 0, &rc), rc == CL_SUCCESS else {
+        profile = KernelProfile.enabledByEnvironment ? KernelProfile() : nil
+        let properties = cl_command_queue_properties(profile == nil ? 0 : CL_QUEUE_PROFILING_ENABLE)
+        guard let q = clCreateCommandQueue(ctx, info.id, properties, &rc), rc == CL_SUCCESS else {
             clReleaseContext(ctx)
             throw ComputeError.openCL(call: "clCreateCommandQueue", code: rc)
         }
@@ -44,6 +48,7 @@ final class CLContext: @unchecked Sendable {
     }
 
     deinit {
+        try? profile?.resolve()
         for k in kernels.values { clReleaseKernel(k) }
         for p in programs.values { clReleaseProgram(p) }
         clReleaseCommandQueue(queue)
@@ -88,7 +93,24 @@ final class CLContext: @unchecked Sendable {
                   "clEnqueueCopyBuffer")
     }
 
-    func finish() throws { try check(clFinish(queue), "clFinish") }
+    func finish() throws {
+        try check(clFinish(queue), "clFinish")
+        try profile?.resolve()
+    }
+
+    /// Whether the GEMMs run on tensor cores (Kernels/linear_tc.cl): an sm_80+ NVIDIA GPU whose
+    /// compiler accepts the inline PTX, unless NASDIFF_TENSOR_CORES=0. A build failure is not an error:
+    /// it is reported once on stderr and the float32 kernels of linear.cl are used instead.
+    private(set) lazy var tensorCoreGEMM: Bool = {
+        guard info.hasTensorCores, ProcessInfo.processInfo.environment["NASDIFF_TENSOR_CORES"] != "0" else { return false }
+        do {
+            _ = try kernel(file: "linear_tc", name: "gemm_tc_nt_64")
+            return true
+        } catch {
+            FileHandle.standardError.write(Data("note: tensor-core GEMMs unavailable on \(info.name), using the float32 kernels: \(String(describing: error).prefix(4000))\n".utf8))
+            return false
+        }
+    }()
 
     // MARK: programs and kernels
 
@@ -118,7 +140,7 @@ final class CLContext: @unchecked Sendable {
         }
         guard let program, rc == CL_SUCCESS else { throw ComputeError.openCL(call: "clCreateProgramWithSource(\(file))", code: rc) }
         var dev: cl_device_id? = info.id
-        let options = "-cl-std=CL1.2 -cl-mad-enable -DDEVICE_IS_GPU=\(info.isGPU ? 1 : 0)"
+        let options = "-cl-std=CL1.2 -cl-mad-enable -DDEVICE_IS_GPU=\(info.isGPU ? 1 : 0) -DNVIDIA_TENSOR_CORES=\(info.hasTensorCores ? 1 : 0)"
         rc = clBuildProgram(program, 1, &dev, options, nil, nil)
         if rc != CL_SUCCESS {
             let log = buildLog(program)
@@ -169,12 +191,15 @@ final class CLContext: @unchecked Sendable {
             for i in g.indices { g[i] = (g[i] + local[i] - 1) / local[i] * local[i] }
         }
         if g.contains(0) { return }
-        let rc: cl_int
-        if var l = local {
-            rc = clEnqueueNDRangeKernel(queue, k, cl_uint(g.count), nil, &g, &l, 0, nil, nil)
-        } else {
-            rc = clEnqueueNDRangeKernel(queue, k, cl_uint(g.count), nil, &g, nil, 0, nil, nil)
+        let rc: cl_int, dims = cl_uint(g.count)
+        var event: cl_event?
+        switch (local, profile != nil) {
+        case (var l?, true): rc = clEnqueueNDRangeKernel(queue, k, dims, nil, &g, &l, 0, nil, &event)
+        case (var l?, false): rc = clEnqueueNDRangeKernel(queue, k, dims, nil, &g, &l, 0, nil, nil)
+        case (nil, true): rc = clEnqueueNDRangeKernel(queue, k, dims, nil, &g, nil, 0, nil, &event)
+        case (nil, false): rc = clEnqueueNDRangeKernel(queue, k, dims, nil, &g, nil, 0, nil, nil)
         }
         try check(rc, "clEnqueueNDRangeKernel(\(name))")
+        if let profile, let event { try profile.record("\(name) \(global)", event) }
     }
 }

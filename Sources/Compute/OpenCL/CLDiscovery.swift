@@ -13,7 +13,12 @@ public struct OpenCLDeviceInfo: @unchecked Sendable, CustomStringConvertible {
     public let maxAllocationBytes: Int
     public let localMemoryBytes: Int
     public let openCLCVersion: String
+    /// NVIDIA's compute capability (cl_nv_device_attribute_query), e.g. 90 for an H100; nil elsewhere.
+    public let nvidiaComputeCapability: Int?
     let id: cl_device_id
+
+    /// Tensor-core GEMMs (Kernels/linear_tc.cl) need mma.sync with TF32 operands: sm_80 and later.
+    public var hasTensorCores: Bool { isGPU && (nvidiaComputeCapability ?? 0) >= 80 }
 
     public var description: String {
         "\(platform) / \(name) [\(isGPU ? "GPU" : "CPU")] \(computeUnits) CUs, \(formatBytes(globalMemoryBytes)), \(openCLCVersion)"
@@ -39,6 +44,12 @@ public enum OpenCLDiscovery {
             try check(clGetDeviceIDs(p, cl_device_type(CL_DEVICE_TYPE_ALL), dn, &ids, nil), "clGetDeviceIDs")
             for case let d? in ids {
                 let type: cl_device_type = deviceValue(d, CL_DEVICE_TYPE)
+                let extensions = deviceString(d, cl_device_info(CL_DEVICE_EXTENSIONS))
+                var capability: Int?
+                if extensions.contains("cl_nv_device_attribute_query") {
+                    let major: cl_uint = deviceValue(d, 0x4000), minor: cl_uint = deviceValue(d, 0x4001)  // CL_DEVICE_COMPUTE_CAPABILITY_{MAJOR,MINOR}_NV
+                    capability = Int(major) * 10 + Int(minor)
+                }
                 result.append(OpenCLDeviceInfo(
                     platform: pname,
                     name: deviceString(d, cl_device_info(CL_DEVICE_NAME)),
@@ -48,6 +59,7 @@ public enum OpenCLDiscovery {
                     maxAllocationBytes: Int(deviceValue(d, CL_DEVICE_MAX_MEM_ALLOC_SIZE) as cl_ulong),
                     localMemoryBytes: Int(deviceValue(d, CL_DEVICE_LOCAL_MEM_SIZE) as cl_ulong),
                     openCLCVersion: deviceString(d, cl_device_info(CL_DEVICE_OPENCL_C_VERSION)),
+                    nvidiaComputeCapability: capability,
                     id: d))
             }
         }

@@ -13,8 +13,15 @@ public extension Device {
     /// follows (sampling): the probabilities are then never stored. A query row whose keys are all
     /// masked gets probs 0 and weightedV 0 (the caller masks that row anyway).
     func attentionForward(scores: View, probs: View?, weightedV: View, q: View, k: View, v: View, e1: View, e2: View,
-                          nodeMask: View, graphs: Int, n: Int, dim: Int, heads: Int) throws {
+                          nodeMask: View, graphs: Int, n: Int, dim: Int, heads: Int,
+                          film: (mul: View, add: View)? = nil) throws {
         let op = "attentionForward"
+        if let film {
+            guard probs == nil else {
+                throw ComputeError.invalidSize(op: op, detail: "film is for the sampling path only: the backward needs the raw scores")
+            }
+            try require(op, film.mul, graphs * dim, "film.mul"); try require(op, film.add, graphs * dim, "film.add")
+        }
         let scale = try attentionScale(op, graphs: graphs, n: n, dim: dim, heads: heads)
         let nodes = graphs * n * dim, pairs = graphs * n * n * dim
         for (view, name) in [(q, "q"), (k, "k"), (v, "v"), (weightedV, "weightedV")] { try require(op, view, nodes, name) }
@@ -29,7 +36,9 @@ public extension Device {
                 return try cl.launch("attention", "attention_forward_probs",
                                      [.view(scores), .view(probs), .view(weightedV)] + inputs, global: [dim, graphs * n])
             }
-            return try cl.launch("attention", "attention_forward", [.view(scores), .view(weightedV)] + inputs,
+            return try cl.launch("attention", "attention_forward",
+                                 [.view(scores), .view(weightedV)] + inputs
+                                    + [.view(film?.mul ?? q), .view(film?.add ?? q), .int(film == nil ? 0 : 1)],
                                  global: [dim, graphs * n])
         }
 
@@ -80,6 +89,9 @@ public extension Device {
                     }
                 }
             }
+        }
+        if let film {   // the kernel stores FiLM'd scores directly; the twin does it in a second pass
+            try filmForward(out: scores, inp: scores, mul: film.mul, add: film.add, graphs: graphs, positions: n * n, dim: dim)
         }
     }
 

@@ -14,6 +14,16 @@ public extension Device {
                              rows: rows, dim: dim, groupPerRow: isGPU)
     }
 
+    /// The post-LN residual block: sum = a + b (for the backward, which takes it as `inp`),
+    /// out = LayerNorm(sum)·mask(row) (mask nil: 1). One kernel on a GPU instead of add, LayerNorm and
+    /// mask, which stores `sum` only when `keepSum` (sampling needs no backward); the same three ops
+    /// elsewhere, which always store it.
+    func addLayerNormForward(out: View, mean: View, rstd: View, sum: View, a: View, b: View, gamma: View, beta: View,
+                             rows: Int, dim: Int, mask: RowMask? = nil, keepSum: Bool = true) throws {
+        try addLayerNormForward(out: out, mean: mean, rstd: rstd, sum: sum, a: a, b: b, gamma: gamma, beta: beta,
+                                rows: rows, dim: dim, mask: mask, keepSum: keepSum, groupPerRow: isGPU)
+    }
+
     /// dinp += ∂L/∂inp, dgamma += Σ_rows dout·x̂, dbeta += Σ_rows dout, from the saved mean/rstd.
     func layerNormBackward(dinp: View, dgamma: View, dbeta: View, dout: View, inp: View, mean: View, rstd: View,
                            gamma: View, rows: Int, dim: Int) throws {
@@ -53,6 +63,42 @@ extension Device {
             for c in 0..<dim { yr[c] = (xr[c] - mu) * inv * w[c] + b[c] }
             m[r] = mu
             rs[r] = inv
+        }
+    }
+
+    func addLayerNormForward(out: View, mean: View, rstd: View, sum: View, a: View, b: View, gamma: View, beta: View,
+                             rows: Int, dim: Int, mask: RowMask?, keepSum: Bool = true, groupPerRow: Bool) throws {
+        let op = "addLayerNormForward"
+        try requirePositive(op, ("rows", rows), ("dim", dim))
+        try require(op, a, rows * dim, "a"); try require(op, b, rows * dim, "b"); try require(op, sum, rows * dim, "sum")
+        if let mask {
+            let perGraph = mask.pairs ? mask.n * mask.n : mask.n
+            guard rows % perGraph == 0 else {
+                throw ComputeError.invalidSize(op: op, detail: "rows \(rows) is not a whole number of graphs of \(perGraph) rows")
+            }
+            try require(op, mask.nodeMask, rows / perGraph * mask.n, "mask (graphs·n)")
+        }
+        var local = 32
+        while 4 * local < dim && local < 256 { local *= 2 }
+        if let cl, groupPerRow, dim <= 4 * local {
+            try require(op, out, rows * dim, "out"); try require(op, mean, rows, "mean"); try require(op, rstd, rows, "rstd")
+            try require(op, gamma, dim, "gamma"); try require(op, beta, dim, "beta")
+            let mode = mask == nil ? 0 : mask!.pairs ? 2 : 1
+            return try cl.launch("layernorm", "add_layernorm_forward_group",
+                                 [.view(out), .view(mean), .view(rstd), .view(sum), .view(a), .view(b), .view(gamma), .view(beta),
+                                  .view(mask?.nodeMask ?? sum), .int(mode), .int(mask?.n ?? 1), .int(keepSum ? 1 : 0),
+                                  .int(rows), .int(dim), .local(local * 4)],
+                                 global: [rows * local], local: [local])
+        }
+        try add(out: sum.sub(0, rows * dim), a.sub(0, rows * dim), b.sub(0, rows * dim))
+        try layerNormForward(out: out, mean: mean, rstd: rstd, inp: sum, gamma: gamma, beta: beta, rows: rows, dim: dim,
+                             groupPerRow: groupPerRow)
+        if let mask {
+            if mask.pairs {
+                try applyPairMask(out, nodeMask: mask.nodeMask, graphs: rows / (mask.n * mask.n), n: mask.n, dim: dim, zeroDiagonal: false)
+            } else {
+                try applyNodeMask(out, nodeMask: mask.nodeMask, graphs: rows / mask.n, n: mask.n, dim: dim)
+            }
         }
     }
 

@@ -6,12 +6,23 @@ import Foundation
 //   OpenCL CPU (PoCL): one work-item per small output block with float8 loops;
 //   Swift: the packed, cache-blocked GEMM of PackedGEMM.swift on all threads.
 
+/// A padding mask applied to a linear layer's output rows: node rows g·n + i are multiplied by
+/// nodeMask[g·n + i]; pair rows (g·n + i)·n + j by nodeMask[g·n + i]·nodeMask[g·n + j] — what
+/// applyNodeMask and applyPairMask (zeroDiagonal: false) do, fused into the GEMM on a GPU.
+public struct RowMask: Sendable {
+    public let nodeMask: View
+    public let n: Int
+    public let pairs: Bool
+    public init(nodeMask: View, n: Int, pairs: Bool) { self.nodeMask = nodeMask; self.n = n; self.pairs = pairs }
+}
+
 public extension Device {
-    /// out[r, o] = Σ_i inp[r, i]·weight[o, i] + bias[o]   (bias nil: no bias). Overwrites `out`.
+    /// out[r, o] = (Σ_i inp[r, i]·weight[o, i] + bias[o])·mask(r)   (bias nil: no bias; mask nil: 1),
+    /// then max(·, 0) when `relu`. Overwrites `out`.
     func linearForward(out: View, inp: View, weight: View, bias: View?,
-                       rows: Int, inDim: Int, outDim: Int) throws {
+                       rows: Int, inDim: Int, outDim: Int, mask: RowMask? = nil, relu: Bool = false) throws {
         try linearForward(out: out, inp: inp, weight: weight, bias: bias,
-                          rows: rows, inDim: inDim, outDim: outDim, shape: nil)
+                          rows: rows, inDim: inDim, outDim: outDim, mask: mask, relu: relu, shape: nil)
     }
 
     /// Adds the gradients of the linear layer:
@@ -35,29 +46,47 @@ enum LinearKernelShape: Equatable {
 
 extension Device {
     func linearForward(out: View, inp: View, weight: View, bias: View?,
-                       rows: Int, inDim: Int, outDim: Int, shape: LinearKernelShape?) throws {
+                       rows: Int, inDim: Int, outDim: Int, mask: RowMask? = nil, relu: Bool = false,
+                       shape: LinearKernelShape?) throws {
         let op = "linear"
         try requirePositive(op, ("rows", rows), ("inDim", inDim), ("outDim", outDim))
         try require(op, inp, rows * inDim, "inp (rows·inDim)")
         try require(op, weight, outDim * inDim, "weight (outDim·inDim)")
         if let bias { try require(op, bias, outDim, "bias (outDim)") }
         try require(op, out, rows * outDim, "out (rows·outDim)")
+        if let mask {
+            let rowsPerGraph = mask.pairs ? mask.n * mask.n : mask.n
+            guard mask.n > 0, rows % rowsPerGraph == 0 else {
+                throw ComputeError.invalidSize(op: op, detail: "rows \(rows) is not a whole number of graphs of \(rowsPerGraph) \(mask.pairs ? "pair" : "node") rows")
+            }
+            try require(op, mask.nodeMask, rows / rowsPerGraph * mask.n, "mask (graphs·n)")
+        }
         if let cl {
             switch shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu) {
             case .cpu:
-                return try cl.launch("linear", "linear_forward_cpu",
-                                     [.view(out), .view(inp), .view(weight), .view(bias ?? out), .int(bias == nil ? 0 : 1),
-                                      .int(rows), .int(inDim), .int(outDim)],
-                                     global: [(outDim + 3) / 4, (rows + 1) / 2])
+                try cl.launch("linear", "linear_forward_cpu",
+                              [.view(out), .view(inp), .view(weight), .view(bias ?? out), .int(bias == nil ? 0 : 1),
+                               .int(rows), .int(inDim), .int(outDim)],
+                              global: [(outDim + 3) / 4, (rows + 1) / 2])
             case let .gpu(tile, slices):
-                return try gemmOnGPU("nt", c: out, a: inp, b: weight, bias: bias, accumulate: false,
+                return try gemmOnGPU("nt", c: out, a: inp, b: weight, bias: bias, mask: mask, relu: relu, accumulate: false,
                                      m: rows, n: outDim, k: inDim, tile: tile, slices: slices)
             }
+        } else {
+            PackedGEMM.multiply(m: rows, n: outDim, k: inDim,
+                                a: StridedMatrix(base: UnsafePointer(inp.ptr.p), rowStride: inDim, colStride: 1),
+                                b: StridedMatrix(base: UnsafePointer(weight.ptr.p), rowStride: 1, colStride: inDim),
+                                c: out.ptr.p, ldc: outDim, bias: bias.map { UnsafePointer($0.ptr.p) }, accumulate: false)
         }
-        PackedGEMM.multiply(m: rows, n: outDim, k: inDim,
-                            a: StridedMatrix(base: UnsafePointer(inp.ptr.p), rowStride: inDim, colStride: 1),
-                            b: StridedMatrix(base: UnsafePointer(weight.ptr.p), rowStride: 1, colStride: inDim),
-                            c: out.ptr.p, ldc: outDim, bias: bias.map { UnsafePointer($0.ptr.p) }, accumulate: false)
+        // The Swift twin and the CPU kernels mask and rectify in further passes.
+        if let mask {
+            if mask.pairs {
+                try applyPairMask(out, nodeMask: mask.nodeMask, graphs: rows / (mask.n * mask.n), n: mask.n, dim: outDim, zeroDiagonal: false)
+            } else {
+                try applyNodeMask(out, nodeMask: mask.nodeMask, graphs: rows / mask.n, n: mask.n, dim: outDim)
+            }
+        }
+        if relu { try reluForward(out: out.sub(0, rows * outDim), inp: out.sub(0, rows * outDim)) }
     }
 
     func linearBackward(dinp: View?, dweight: View, dbias: View?, dout: View, inp: View, weight: View,
@@ -94,10 +123,10 @@ extension Device {
                 }
             case let .gpu(tile, slices):
                 if let dinp {
-                    try gemmOnGPU("nn", c: dinp, a: dout, b: weight, bias: nil, accumulate: true,
+                    try gemmOnGPU("nn", c: dinp, a: dout, b: weight, bias: nil, mask: nil, relu: false, accumulate: true,
                                   m: rows, n: inDim, k: outDim, tile: tile, slices: slices)
                 }
-                try gemmOnGPU("tn", c: dweight, a: dout, b: inp, bias: nil, accumulate: true,
+                try gemmOnGPU("tn", c: dweight, a: dout, b: inp, bias: nil, mask: nil, relu: false, accumulate: true,
                               m: outDim, n: inDim, k: rows, tile: tile, slices: slices)
                 if let dbias { try columnSumOnGPU(into: dbias, dout, rows: rows, cols: outDim, slices: slices) }
             }
@@ -141,27 +170,38 @@ extension Device {
     // MARK: GPU GEMMs
 
     /// C (m×n) = A·B (+ bias) or C += A·B with the tiled kernel gemm_<layout>_<tile>.
-    private func gemmOnGPU(_ layout: String, c: View, a: View, b: View, bias: View?, accumulate: Bool,
+    private func gemmOnGPU(_ layout: String, c: View, a: View, b: View, bias: View?, mask: RowMask?, relu: Bool, accumulate: Bool,
                            m: Int, n: Int, k: Int, tile: Int?, slices: Int?) throws {
         guard let cl else { return }
         let plan = GEMMPlan.choose(m: m, n: n, k: k, computeUnits: cl.info.computeUnits, tile: tile, slices: slices)
-        let kernel = "gemm_\(layout)_\(plan.tile)"
-        let local = [plan.tile / 8, plan.tile / 8, 1]
-        let global = [(n + plan.tile - 1) / plan.tile * local[0], (m + plan.tile - 1) / plan.tile * local[1], plan.slices]
+        let tilesN = (n + plan.tile - 1) / plan.tile, tilesM = (m + plan.tile - 1) / plan.tile
+        let file: String, kernel: String, local: [Int], global: [Int]
+        if cl.tensorCoreGEMM {      // Kernels/linear_tc.cl: 8 warps per 128-tile, 4 per 64-tile
+            file = "linear_tc"; kernel = "gemm_tc_\(layout)_\(plan.tile)"
+            local = [plan.tile == 128 ? 256 : 128, 1, 1]
+            global = [tilesN * local[0], tilesM, plan.slices]
+        } else {
+            file = "linear"; kernel = "gemm_\(layout)_\(plan.tile)"
+            local = [plan.tile / 8, plan.tile / 8, 1]
+            global = [tilesN * local[0], tilesM * local[1], plan.slices]
+        }
+        // The epilogue: mode & 3 = mask kind (0 none, 1 node rows, 2 pair rows), mode & 4 = ReLU.
+        let mode = (mask == nil ? 0 : mask!.pairs ? 2 : 1) | (relu ? 4 : 0)
+        let maskArgs: [CLArg] = [.view(mask?.nodeMask ?? c), .int(mode), .int(mask?.n ?? 1)]
         if plan.slices == 1 {
-            return try cl.launch("linear", kernel,
+            return try cl.launch(file, kernel,
                                  [.view(c), .view(a), .view(b), .view(bias ?? c), .int(bias == nil ? 0 : 1),
-                                  .int(accumulate ? 1 : 0), .int(m), .int(n), .int(k), .int(k), .int(0)],
+                                  .int(accumulate ? 1 : 0)] + maskArgs + [.int(m), .int(n), .int(k), .int(k), .int(0)],
                                  global: global, local: local)
         }
         let partials = try LinearScratch.shared.view(on: self, count: plan.slices * m * n)
-        try cl.launch("linear", kernel,
-                      [.view(partials), .view(a), .view(b), .view(c), .int(0), .int(0),
+        try cl.launch(file, kernel,
+                      [.view(partials), .view(a), .view(b), .view(c), .int(0), .int(0), .view(c), .int(0), .int(1),
                        .int(m), .int(n), .int(k), .int(plan.kChunk), .int(m * n)],
                       global: global, local: local)
         try cl.launch("linear", "gemm_splitk_reduce",
-                      [.view(c), .view(partials), .view(bias ?? c), .int(bias == nil ? 0 : 1), .int(accumulate ? 1 : 0),
-                       .int(m * n), .int(plan.slices), .int(n)],
+                      [.view(c), .view(partials), .view(bias ?? c), .int(bias == nil ? 0 : 1), .int(accumulate ? 1 : 0)]
+                        + maskArgs + [.int(m * n), .int(plan.slices), .int(n)],
                       global: [m * n], local: nil)
     }
 
@@ -184,7 +224,8 @@ extension Device {
                       [.view(partials), .view(g), .int(rows), .int(cols), .int(rowsPerSlice), .int(0)],
                       global: global, local: local)
         try cl.launch("linear", "gemm_splitk_reduce",
-                      [.view(sums), .view(partials), .view(sums), .int(0), .int(1), .int(cols), .int(slices), .int(cols)],
+                      [.view(sums), .view(partials), .view(sums), .int(0), .int(1), .view(sums), .int(0), .int(1),
+                       .int(cols), .int(slices), .int(cols)],
                       global: [cols], local: nil)
     }
 }

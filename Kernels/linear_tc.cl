@@ -1,0 +1,208 @@
+// The GPU GEMMs of linear.cl on NVIDIA tensor cores (compute capability 8.0 and later), at float32
+// accuracy. Same three layouts, arguments and split-K contract as gemm_<layout>_<tile> in linear.cl.
+//
+// OpenCL has no matrix instructions, but NVIDIA's compiler passes inline PTX through, so each warp
+// issues mma.sync m16n8k8 with TF32 operands (10-bit mantissa). TF32 alone would cost ~1e-3 relative
+// error; "3xTF32" keeps float32 accuracy: every operand x is split into hi = tf32(x) and
+// lo = tf32(x − hi), and a·b ≈ a_lo·b_hi + a_hi·b_lo + a_hi·b_hi (the dropped a_lo·b_lo is ~2⁻²² of
+// a·b), accumulated in float32. Three tensor-core products still beat one float32 FMA pipe by far.
+//
+// The host builds this file only for NVIDIA GPUs (with -DNVIDIA_TENSOR_CORES=1); elsewhere it is
+// empty, and a failed build falls back to linear.cl (NASDIFF_TENSOR_CORES=0 forces that, for
+// comparisons).
+//
+// Tiling: a work-group of WARPS_M × WARPS_N warps computes a BM×BN tile of C; each warp a
+// (BM/WARPS_M)×(BN/WARPS_N) block as MT×NT mma tiles of 16×8. BK-deep slabs of A and B are staged in
+// local memory in the layout that makes both the staging stores and the fragment loads free of bank
+// conflicts: an operand read along k (A = X, B = W) is stored row by row with stride BK + 4, one read
+// along m or n is stored k by k with stride BX + 8.
+
+#if NVIDIA_TENSOR_CORES
+
+#define TC_BK 32
+
+// The forward's output value: + bias, times the row's mask, then ReLU when asked (see gemm_epilogue in
+// linear.cl, which this file repeats because OpenCL programs are compiled one file at a time).
+// Factor of output row `row` under mask mode & 3 (1 without a mask). Computed once per row: the
+// integer divisions would otherwise cost more than a short-K tile's arithmetic.
+__attribute__((always_inline)) inline float gemm_row_factor(__global const float* mask, int mode, int n, int row) {
+    if ((mode & 3) == 1) return mask[row];
+    if ((mode & 3) == 2) {
+        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
+        return mask[g * n + i] * mask[g * n + j];
+    }
+    return 1.0f;
+}
+
+__attribute__((always_inline)) inline float gemm_epilogue(float v, __global const float* bias, int has_bias, int col,
+                                                          float row_factor, int mode) {
+    if (has_bias) v += bias[col];
+    if (mode & 3) v *= row_factor;
+    if (mode & 4) v = fmax(v, 0.0f);
+    return v;
+}
+
+// Fragment element (x, k) of a staged operand: x-major when it was read along k, else k-major.
+#define STAGED(L, x, k, BX, ALONG_K) ((ALONG_K) ? (L)[(x) * (TC_BK + 4) + (k)] : (L)[(k) * ((BX) + 8) + (x)])
+
+// Staging runs in two halves so that the next slab's global loads are in flight while the tensor
+// cores work on this one: tc_load reads this thread's `per` elements of a TC_BK×BX slab into
+// registers (zero past the matrix, so the compute loop needs no bounds checks), tc_store writes
+// them to local memory.
+__attribute__((always_inline)) inline void tc_load(float* r, __global const float* src, int ld, int x0, int x_end,
+                                                   int k0, int k_end, const int BX, const int along_k,
+                                                   const int nthreads, const int per, int tid) {
+    #pragma unroll
+    for (int p = 0; p < per; ++p) {
+        const int e = tid + p * nthreads;
+        const int x = along_k ? e / TC_BK : e % BX, k = along_k ? e % TC_BK : e / BX;
+        const int gx = x0 + x, gk = k0 + k;
+        r[p] = (gx < x_end && gk < k_end) ? (along_k ? src[gx * ld + gk] : src[gk * ld + gx]) : 0.0f;
+    }
+}
+
+__attribute__((always_inline)) inline void tc_store(__local float* L, const float* r, const int BX, const int along_k,
+                                                    const int nthreads, const int per, int tid) {
+    #pragma unroll
+    for (int p = 0; p < per; ++p) {
+        const int e = tid + p * nthreads;
+        if (along_k) L[(e / TC_BK) * (TC_BK + 4) + e % TC_BK] = r[p];
+        else L[(e / BX) * (BX + 8) + e % BX] = r[p];
+    }
+}
+
+// hi = tf32(x) (round to nearest, ties away), lo = tf32(x − hi).
+__attribute__((always_inline)) inline void tf32_split(float x, uint* hi, uint* lo) {
+    uint h, l;
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(h) : "f"(x));
+    const float rest = x - as_float(h);
+    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(l) : "f"(rest));
+    *hi = h; *lo = l;
+}
+
+// d (16×8, float32) += a (16×8, row) · b (8×8, col): one warp-wide tensor-core instruction.
+#define MMA_TF32(d, a, b)                                                                                  \
+    asm("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, {%0,%1,%2,%3};" \
+        : "+f"((d)[0]), "+f"((d)[1]), "+f"((d)[2]), "+f"((d)[3])                                              \
+        : "r"((a)[0]), "r"((a)[1]), "r"((a)[2]), "r"((a)[3]), "r"((b)[0]), "r"((b)[1]))
+
+__attribute__((always_inline)) inline void tc_gemm_tile(
+        __global float* C, __global const float* A, __global const float* B, __global const float* bias,
+        int has_bias, int accumulate, __global const float* mask, int epilogue, int mask_n,
+        int M, int N, int K, int k_chunk, int c_slice_stride, __local float* As, __local float* Bs,
+        const int BM, const int BN, const int WARPS_M, const int WARPS_N, const int MT, const int NT,
+        const int a_along_k, const int b_along_k) {
+    const int tid = get_local_id(0), nthreads = 32 * WARPS_M * WARPS_N;
+    const int warp = tid / 32, lane = tid % 32;
+    const int gid = lane / 4, tig = lane % 4;                  // mma fragment coordinates
+    const int wm0 = (warp / WARPS_N) * (MT * 16), wn0 = (warp % WARPS_N) * (NT * 8);
+    const int m0 = get_group_id(1) * BM, n0 = get_group_id(0) * BN;
+    const int slice = get_group_id(2);
+    const int k_begin = slice * k_chunk, k_end = min(K, k_begin + k_chunk);
+    const int lda = a_along_k ? K : M, ldb = b_along_k ? K : N;
+    C += slice * c_slice_stride;
+
+    float acc[4][8][4];                                        // [MT][NT][fragment], MT ≤ 4, NT ≤ 8
+    #pragma unroll
+    for (int i = 0; i < MT; ++i) {
+        #pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            #pragma unroll
+            for (int r = 0; r < 4; ++r) acc[i][j][r] = 0.0f;
+        }
+    }
+
+    const int per_a = TC_BK * BM / nthreads, per_b = TC_BK * BN / nthreads;
+    float ra[16], rb[16];                                      // per_a, per_b ≤ 16
+    tc_load(ra, A, lda, m0, M, k_begin, k_end, BM, a_along_k, nthreads, per_a, tid);
+    tc_load(rb, B, ldb, n0, N, k_begin, k_end, BN, b_along_k, nthreads, per_b, tid);
+    for (int kt = k_begin; kt < k_end; kt += TC_BK) {
+        tc_store(As, ra, BM, a_along_k, nthreads, per_a, tid);
+        tc_store(Bs, rb, BN, b_along_k, nthreads, per_b, tid);
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (kt + TC_BK < k_end) {
+            tc_load(ra, A, lda, m0, M, kt + TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid);
+            tc_load(rb, B, ldb, n0, N, kt + TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid);
+        }
+        #pragma unroll
+        for (int kk = 0; kk < TC_BK; kk += 8) {
+            uint a_hi[4][4], a_lo[4][4], b_hi[8][2], b_lo[8][2];
+            #pragma unroll
+            for (int i = 0; i < MT; ++i) {
+                const int r = wm0 + i * 16 + gid;
+                tf32_split(STAGED(As, r, kk + tig, BM, a_along_k), &a_hi[i][0], &a_lo[i][0]);
+                tf32_split(STAGED(As, r + 8, kk + tig, BM, a_along_k), &a_hi[i][1], &a_lo[i][1]);
+                tf32_split(STAGED(As, r, kk + tig + 4, BM, a_along_k), &a_hi[i][2], &a_lo[i][2]);
+                tf32_split(STAGED(As, r + 8, kk + tig + 4, BM, a_along_k), &a_hi[i][3], &a_lo[i][3]);
+            }
+            #pragma unroll
+            for (int j = 0; j < NT; ++j) {
+                const int c = wn0 + j * 8 + gid;
+                tf32_split(STAGED(Bs, c, kk + tig, BN, b_along_k), &b_hi[j][0], &b_lo[j][0]);
+                tf32_split(STAGED(Bs, c, kk + tig + 4, BN, b_along_k), &b_hi[j][1], &b_lo[j][1]);
+            }
+            #pragma unroll
+            for (int i = 0; i < MT; ++i) {
+                #pragma unroll
+                for (int j = 0; j < NT; ++j) {
+                    MMA_TF32(acc[i][j], a_lo[i], b_hi[j]);
+                    MMA_TF32(acc[i][j], a_hi[i], b_lo[j]);
+                    MMA_TF32(acc[i][j], a_hi[i], b_hi[j]);
+                }
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
+
+    // Fragment r of tile (i, j) is C[row + 8·(r / 2), col + r % 2].
+    float factor[4][2];
+    #pragma unroll
+    for (int i = 0; i < MT; ++i) {
+        #pragma unroll
+        for (int h = 0; h < 2; ++h) {
+            const int row = min(m0 + wm0 + i * 16 + gid + 8 * h, M - 1);
+            factor[i][h] = accumulate ? 1.0f : gemm_row_factor(mask, epilogue, mask_n, row);
+        }
+    }
+    #pragma unroll
+    for (int i = 0; i < MT; ++i) {
+        #pragma unroll
+        for (int j = 0; j < NT; ++j) {
+            #pragma unroll
+            for (int r = 0; r < 4; ++r) {
+                const int row = m0 + wm0 + i * 16 + gid + 8 * (r / 2);
+                const int col = n0 + wn0 + j * 8 + 2 * tig + r % 2;
+                if (row < M && col < N) {
+                    const int idx = row * N + col;
+                    if (accumulate) C[idx] += acc[i][j][r];
+                    else C[idx] = gemm_epilogue(acc[i][j][r], bias, has_bias, col, factor[i][r / 2], epilogue);
+                }
+            }
+        }
+    }
+}
+
+// Launch with local size (32·WARPS_M·WARPS_N) and global (⌈N/BN⌉·local, ⌈M/BM⌉, slices).
+#define TC_GEMM_KERNEL(NAME, BM, BN, WARPS_M, WARPS_N, A_ALONG_K, B_ALONG_K)                                  \
+__kernel __attribute__((reqd_work_group_size(32 * WARPS_M * WARPS_N, 1, 1)))                                 \
+void NAME(__global float* C, int C_off, __global const float* A, int A_off,                                  \
+          __global const float* B, int B_off, __global const float* bias, int bias_off,                      \
+          int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue, int mask_n, \
+          int M, int N, int K, int k_chunk, int c_slice_stride) {                                            \
+    __local float As[(BM) * (TC_BK + 4) > TC_BK * ((BM) + 8) ? (BM) * (TC_BK + 4) : TC_BK * ((BM) + 8)];  \
+    __local float Bs[(BN) * (TC_BK + 4) > TC_BK * ((BN) + 8) ? (BN) * (TC_BK + 4) : TC_BK * ((BN) + 8)];  \
+    tc_gemm_tile(C + C_off, A + A_off, B + B_off, bias + bias_off, has_bias, accumulate,                     \
+                 mask + mask_off, epilogue, mask_n, M, N, K, k_chunk,                                       \
+                 c_slice_stride, As, Bs, BM, BN, WARPS_M, WARPS_N,                                           \
+                 (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K);                         \
+}
+
+// 128×128 tiles: 8 warps (4 × 2), each 32×64. 64×64 tiles: 4 warps (2 × 2), each 32×32.
+TC_GEMM_KERNEL(gemm_tc_nt_128, 128, 128, 4, 2, 1, 1)
+TC_GEMM_KERNEL(gemm_tc_nt_64, 64, 64, 2, 2, 1, 1)
+TC_GEMM_KERNEL(gemm_tc_nn_128, 128, 128, 4, 2, 1, 0)
+TC_GEMM_KERNEL(gemm_tc_nn_64, 64, 64, 2, 2, 1, 0)
+TC_GEMM_KERNEL(gemm_tc_tn_128, 128, 128, 4, 2, 0, 0)
+TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, 2, 2, 0, 0)
+
+#endif
