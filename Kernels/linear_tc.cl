@@ -19,7 +19,12 @@
 
 #if NVIDIA_TENSOR_CORES
 
+// Depth of a staged slab: 16 or 32 (64 overflows 48 KiB of local memory). NASDIFF_TC_OPTIONS adds
+// build options to this file only (e.g. "-DTC_BK=16", "-cl-nv-maxrregcount=128"), to measure variants
+// without a rebuild; Benchmarks/RESULTS.md has what was measured.
+#ifndef TC_BK
 #define TC_BK 32
+#endif
 
 // The forward's output value: + bias, times the row's mask, then ReLU when asked (see gemm_epilogue in
 // linear.cl, which this file repeats because OpenCL programs are compiled one file at a time).
@@ -113,20 +118,20 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     }
 
     const int per_a = TC_BK * BM / nthreads, per_b = TC_BK * BN / nthreads;
-    float ra[16], rb[16];                                      // per_a, per_b ≤ 16
+    float ra[TC_BK / 2], rb[TC_BK / 2];                        // per_a, per_b = TC_BK / 2 in both tilings
     tc_load(ra, A, lda, m0, M, k_begin, k_end, BM, a_along_k, nthreads, per_a, tid);
     tc_load(rb, B, ldb, n0, N, k_begin, k_end, BN, b_along_k, nthreads, per_b, tid);
     for (int kt = k_begin; kt < k_end; kt += TC_BK) {
         tc_store(As, ra, BM, a_along_k, nthreads, per_a, tid);
         tc_store(Bs, rb, BN, b_along_k, nthreads, per_b, tid);
         barrier(CLK_LOCAL_MEM_FENCE);
-        if (kt + TC_BK < k_end) {
+        if (kt + TC_BK < k_end) {   // in flight during the products below (measured: up to 1.3× faster)
             tc_load(ra, A, lda, m0, M, kt + TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid);
             tc_load(rb, B, ldb, n0, N, kt + TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid);
         }
         #pragma unroll
         for (int kk = 0; kk < TC_BK; kk += 8) {
-            uint a_hi[4][4], a_lo[4][4], b_hi[8][2], b_lo[8][2];
+            uint a_hi[4][4], a_lo[4][4];
             #pragma unroll
             for (int i = 0; i < MT; ++i) {
                 const int r = wm0 + i * 16 + gid;
@@ -135,6 +140,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
                 tf32_split(STAGED(As, r, kk + tig + 4, BM, a_along_k), &a_hi[i][2], &a_lo[i][2]);
                 tf32_split(STAGED(As, r + 8, kk + tig + 4, BM, a_along_k), &a_hi[i][3], &a_lo[i][3]);
             }
+            uint b_hi[8][2], b_lo[8][2];
             #pragma unroll
             for (int j = 0; j < NT; ++j) {
                 const int c = wn0 + j * 8 + gid;
@@ -197,7 +203,8 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
                  (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K);                         \
 }
 
-// 128×128 tiles: 8 warps (4 × 2), each 32×64. 64×64 tiles: 4 warps (2 × 2), each 32×32.
+// 128×128 tiles: 8 warps (4 × 2), each 32×64. 64×64 tiles: 4 warps (2 × 2), each 32×32. (32×32 tiles of
+// one warp for the per-graph products were measured slower in a whole sampling and training run.)
 TC_GEMM_KERNEL(gemm_tc_nt_128, 128, 128, 4, 2, 1, 1)
 TC_GEMM_KERNEL(gemm_tc_nt_64, 64, 64, 2, 2, 1, 1)
 TC_GEMM_KERNEL(gemm_tc_nn_128, 128, 128, 4, 2, 1, 0)

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every H100 measurement of issues 2 and 5 in one go, on a GPU machine without Swift: the static
 # binary (tools/build-static.sh → dist/nasdiff) against the PyTorch reference, same machine, same run.
-#   bash tools/gpu-bench.sh [stage ...]     stages: info selftest kernels sample train parity profile simt compiled
+#   bash tools/gpu-bench.sh [stage ...]     stages: info selftest kernels sample train parity profile simt variants compiled
 # Output goes to the terminal and to $OUT/gpu-bench.log (OUT defaults to /tmp/gpu-bench).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -40,11 +40,11 @@ stage_sample() {
 }
 stage_simt() {  # the same sampling and training workloads with the float32 GEMMs, for the ratio
     NASDIFF_TENSOR_CORES=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
-    NASDIFF_TENSOR_CORES=0 run 200 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 3
+    NASDIFF_TENSOR_CORES=0 run 200 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 5
 }
 stage_train() {
-    run 200 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 3
-    run 200 "$PY" "$REF" --device cuda bench-train --preset dinas --batch 256 --steps 20 --repetitions 3
+    run 200 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 5
+    run 200 "$PY" "$REF" --device cuda bench-train --preset dinas --batch 256 --steps 20 --repetitions 5
 }
 stage_parity() {
     local ckpt=/tmp/nasdiff-parity-dinas.safetensors
@@ -57,9 +57,16 @@ stage_profile() {  # where the device time goes (short runs; NASDIFF_PROFILE=1 t
     NASDIFF_PROFILE=1 run 200 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --steps 50 --repetitions 1
     NASDIFF_PROFILE=1 run 200 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 5 --repetitions 1
 }
+stage_variants() {  # tensor-core GEMM build options (Kernels/linear_tc.cl) on the model's shapes, with ptxas's report
+    for opts in "" "-DTC_BK=16"; do
+        echo "NASDIFF_TC_OPTIONS='$opts'" | tee -a "$LOG"
+        NASDIFF_BUILD_LOG=1 NASDIFF_TC_OPTIONS="$opts -cl-nv-verbose" run 120 "$NASDIFF" bench kernels --repetitions 10 2>&1 \
+            | grep -E -A1 "Compiling entry.*gemm_tc_nt|^linear|spill" | grep -v "^--"
+    done
+}
 stage_compiled() {  # the bar a PyTorch user can reach with torch.compile
-    run 400 "$PY" "$REF" --device cuda bench --preset dinas --batch 192 --repetitions 3 --compile
-    run 300 "$PY" "$REF" --device cuda bench-train --preset dinas --batch 256 --steps 20 --repetitions 3 --compile
+    run 240 "$PY" "$REF" --device cuda bench --preset dinas --batch 192 --repetitions 3 --compile
+    run 180 "$PY" "$REF" --device cuda bench-train --preset dinas --batch 256 --steps 20 --repetitions 3 --compile
 }
 
 stages=("$@")

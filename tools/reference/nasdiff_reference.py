@@ -642,7 +642,7 @@ def cmd_bench(a) -> None:
     flops = ref.model.forward_flops(passes * a.batch) * S
     name = torch.cuda.get_device_name(dev) if dev.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
     params = sum(p.numel() for p in ref.model.parameters())
-    print(f"device: {name}, torch {torch.__version__}")
+    print(f"device: {name}, torch {torch.__version__}{' (torch.compile)' if a.compile else ''}")
     print(f"workload: {a.checkpoint or a.preset} ({params} parameters), {c.layers} layers dx={c.dx}, n={c.maxNodes}, "
           f"batch {a.batch}, {S} steps, {passes} passes per step, {flops / 1e9:.2f} GFLOP per run")
     guidance = "joint" if a.guidance == "none" else a.guidance

@@ -140,12 +140,17 @@ final class CLContext: @unchecked Sendable {
         }
         guard let program, rc == CL_SUCCESS else { throw ComputeError.openCL(call: "clCreateProgramWithSource(\(file))", code: rc) }
         var dev: cl_device_id? = info.id
-        let options = "-cl-std=CL1.2 -cl-mad-enable -DDEVICE_IS_GPU=\(info.isGPU ? 1 : 0) -DNVIDIA_TENSOR_CORES=\(info.hasTensorCores ? 1 : 0)"
+        var options = "-cl-std=CL1.2 -cl-mad-enable -DDEVICE_IS_GPU=\(info.isGPU ? 1 : 0) -DNVIDIA_TENSOR_CORES=\(info.hasTensorCores ? 1 : 0)"
+        // Tuning knobs of the tensor-core GEMMs (see Kernels/linear_tc.cl), for measuring variants.
+        if file == "linear_tc", let extra = ProcessInfo.processInfo.environment["NASDIFF_TC_OPTIONS"] { options += " " + extra }
         rc = clBuildProgram(program, 1, &dev, options, nil, nil)
         if rc != CL_SUCCESS {
             let log = buildLog(program)
             clReleaseProgram(program)
             throw ComputeError.kernelBuildFailed(file: file, device: info.name, log: log)
+        }
+        if ProcessInfo.processInfo.environment["NASDIFF_BUILD_LOG"] == "1" {   // e.g. ptxas's register counts with -cl-nv-verbose
+            FileHandle.standardError.write(Data("build log of \(file).cl on \(info.name) (\(options)):\n\(buildLog(program))\n".utf8))
         }
         programs[file] = program
         return program

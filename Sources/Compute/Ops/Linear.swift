@@ -173,10 +173,11 @@ extension Device {
     private func gemmOnGPU(_ layout: String, c: View, a: View, b: View, bias: View?, mask: RowMask?, relu: Bool, accumulate: Bool,
                            m: Int, n: Int, k: Int, tile: Int?, slices: Int?) throws {
         guard let cl else { return }
+        let tensorCores = cl.tensorCoreGEMM
         let plan = GEMMPlan.choose(m: m, n: n, k: k, computeUnits: cl.info.computeUnits, tile: tile, slices: slices)
         let tilesN = (n + plan.tile - 1) / plan.tile, tilesM = (m + plan.tile - 1) / plan.tile
         let file: String, kernel: String, local: [Int], global: [Int]
-        if cl.tensorCoreGEMM {      // Kernels/linear_tc.cl: 8 warps per 128-tile, 4 per 64-tile
+        if tensorCores {      // Kernels/linear_tc.cl: 8 warps per 128-tile, 4 per 64-tile
             file = "linear_tc"; kernel = "gemm_tc_\(layout)_\(plan.tile)"
             local = [plan.tile == 128 ? 256 : 128, 1, 1]
             global = [tilesN * local[0], tilesM, plan.slices]
