@@ -64,6 +64,13 @@ stage_variants() {  # tensor-core GEMM build options (Kernels/linear_tc.cl) on t
             | grep -E -A1 "Compiling entry.*gemm_tc_nt|^linear|spill" | grep -v "^--"
     done
 }
+stage_tiles() {  # the GEMM tile edge: the size-based choice against 64 everywhere
+    for tile in "" 64; do
+        NASDIFF_GEMM_TILE=$tile run 120 "$NASDIFF" bench kernels --repetitions 10
+        NASDIFF_GEMM_TILE=$tile run 120 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --steps 100 --repetitions 3
+        NASDIFF_GEMM_TILE=$tile run 120 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 3
+    done
+}
 stage_compiled() {  # the bar a PyTorch user can reach with torch.compile
     run 240 "$PY" "$REF" --device cuda bench --preset dinas --batch 192 --repetitions 3 --compile
     run 180 "$PY" "$REF" --device cuda bench-train --preset dinas --batch 256 --steps 20 --repetitions 3 --compile

@@ -1031,7 +1031,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     }
 
     const int per_a = TC_BK * BM / nthreads, per_b = TC_BK * BN / nthreads;
-    float ra[TC_BK / 2], rb[TC_BK / 2];                        // per_a, per_b = TC_BK / 2 in both tilings
+    float ra[TC_BK / 2], rb[TC_BK / 2];                        // per_a = per_b = TC_BK / 2 for 64-tiles of 128 items
     tc_load(ra, A, lda, m0, M, k_begin, k_end, BM, a_along_k, nthreads, per_a, tid);
     tc_load(rb, B, ldb, n0, N, k_begin, k_end, BN, b_along_k, nthreads, per_b, tid);
     for (int kt = k_begin; kt < k_end; kt += TC_BK) {
@@ -1116,13 +1116,12 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
                  (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K);                         \
 }
 
-// 128×128 tiles: 8 warps (4 × 2), each 32×64. 64×64 tiles: 4 warps (2 × 2), each 32×32. (32×32 tiles of
-// one warp for the per-graph products were measured slower in a whole sampling and training run.)
-TC_GEMM_KERNEL(gemm_tc_nt_128, 128, 128, 4, 2, 1, 1)
+// 64×64 tiles of 4 warps (2 × 2), each 32×32. Measured on the H100 and dropped: 128×128 tiles of 8 warps
+// (223 registers per item, so one group per SM; whole sampling and training runs were 2–6 % slower with
+// them, though one backward shape was 7 % faster) and 32×32 tiles of one warp for the per-graph products
+// (slower weight gradients).
 TC_GEMM_KERNEL(gemm_tc_nt_64, 64, 64, 2, 2, 1, 1)
-TC_GEMM_KERNEL(gemm_tc_nn_128, 128, 128, 4, 2, 1, 0)
 TC_GEMM_KERNEL(gemm_tc_nn_64, 64, 64, 2, 2, 1, 0)
-TC_GEMM_KERNEL(gemm_tc_tn_128, 128, 128, 4, 2, 0, 0)
 TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, 2, 2, 0, 0)
 
 #endif

@@ -173,13 +173,16 @@ extension Device {
     private func gemmOnGPU(_ layout: String, c: View, a: View, b: View, bias: View?, mask: RowMask?, relu: Bool, accumulate: Bool,
                            m: Int, n: Int, k: Int, tile: Int?, slices: Int?) throws {
         guard let cl else { return }
+        // The tensor-core kernels come in 64-tiles only: on the H100, whole sampling and training runs
+        // were faster than with 128-tiles, whose kernel held 223 registers per item (Benchmarks/RESULTS.md).
         let tensorCores = cl.tensorCoreGEMM
-        let plan = GEMMPlan.choose(m: m, n: n, k: k, computeUnits: cl.info.computeUnits, tile: tile, slices: slices)
+        let plan = GEMMPlan.choose(m: m, n: n, k: k, computeUnits: cl.info.computeUnits,
+                                   tile: tensorCores ? 64 : tile ?? GEMMPlan.tileOverride, slices: slices)
         let tilesN = (n + plan.tile - 1) / plan.tile, tilesM = (m + plan.tile - 1) / plan.tile
         let file: String, kernel: String, local: [Int], global: [Int]
-        if tensorCores {      // Kernels/linear_tc.cl: 8 warps per 128-tile, 4 per 64-tile
-            file = "linear_tc"; kernel = "gemm_tc_\(layout)_\(plan.tile)"
-            local = [plan.tile == 128 ? 256 : 128, 1, 1]
+        if tensorCores {      // Kernels/linear_tc.cl: 4 warps per 64-tile
+            file = "linear_tc"; kernel = "gemm_tc_\(layout)_64"
+            local = [128, 1, 1]
             global = [tilesN * local[0], tilesM, plan.slices]
         } else {
             file = "linear"; kernel = "gemm_\(layout)_\(plan.tile)"
@@ -237,6 +240,10 @@ struct GEMMPlan: Equatable {
     let slices: Int
     /// K range per slice, a multiple of the kernel's k-step (16).
     let kChunk: Int
+
+    /// NASDIFF_GEMM_TILE=64 or 128 forces the float32 GPU GEMMs' tile edge, for measuring the choice below.
+    static let tileOverride: Int? = ProcessInfo.processInfo.environment["NASDIFF_GEMM_TILE"].flatMap(Int.init)
+        .flatMap { [64, 128].contains($0) ? $0 : nil }
 
     /// 128-tiles when there are at least two per compute unit (at ≤ 128 registers per work-item an
     /// H100 SM holds two 256-work-item groups); else 64-tiles; and when even those leave compute units idle and K is long,
