@@ -13,30 +13,9 @@
 //        to fill the device (dW: a 512×128 result over K = 24576 rows).
 //   CPU: one work-item per small block of C, float8 loops over contiguous memory, no local memory.
 
+#include "gemm_epilogue.cl"
+
 #define BK 16     // depth of one k-step of local-memory tiles
-
-// The forward's output value: + bias[col], then times the row's mask so that a masked linear
-// (DiGress multiplies most layer outputs by the node or pair mask) needs no second pass over C.
-// mode & 3 = 0: no mask; 1: node rows, mask[row]; 2: pair rows (g·n + i)·n + j, mask[g·n+i]·mask[g·n+j].
-// mode & 4: then ReLU, so a feed-forward block's first layer writes its activation directly.
-// Factor of output row `row` under mask mode & 3 (1 without a mask). Computed once per row: the
-// integer divisions would otherwise cost more than a short-K tile's arithmetic.
-__attribute__((always_inline)) inline float gemm_row_factor(__global const float* mask, int mode, int n, int row) {
-    if ((mode & 3) == 1) return mask[row];
-    if ((mode & 3) == 2) {
-        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
-        return mask[g * n + i] * mask[g * n + j];
-    }
-    return 1.0f;
-}
-
-__attribute__((always_inline)) inline float gemm_epilogue(float v, __global const float* bias, int has_bias, int col,
-                                                          float row_factor, int mode) {
-    if (has_bias) v += bias[col];
-    if (mode & 3) v *= row_factor;
-    if (mode & 4) v = fmax(v, 0.0f);
-    return v;
-}
 #define PAD 4     // local row padding: keeps rows float4-aligned and spreads transposing stores over banks
 
 // Stages the BK×BX tile (k in [k0, k0+BK), x in [x0, x0+BX)) of a matrix into local memory as

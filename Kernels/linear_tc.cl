@@ -26,26 +26,7 @@
 #define TC_BK 32
 #endif
 
-// The forward's output value: + bias, times the row's mask, then ReLU when asked (see gemm_epilogue in
-// linear.cl, which this file repeats because OpenCL programs are compiled one file at a time).
-// Factor of output row `row` under mask mode & 3 (1 without a mask). Computed once per row: the
-// integer divisions would otherwise cost more than a short-K tile's arithmetic.
-__attribute__((always_inline)) inline float gemm_row_factor(__global const float* mask, int mode, int n, int row) {
-    if ((mode & 3) == 1) return mask[row];
-    if ((mode & 3) == 2) {
-        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
-        return mask[g * n + i] * mask[g * n + j];
-    }
-    return 1.0f;
-}
-
-__attribute__((always_inline)) inline float gemm_epilogue(float v, __global const float* bias, int has_bias, int col,
-                                                          float row_factor, int mode) {
-    if (has_bias) v += bias[col];
-    if (mode & 3) v *= row_factor;
-    if (mode & 4) v = fmax(v, 0.0f);
-    return v;
-}
+#include "gemm_epilogue.cl"
 
 // Fragment element (x, k) of a staged operand: x-major when it was read along k, else k-major.
 #define STAGED(L, x, k, BX, ALONG_K) ((ALONG_K) ? (L)[(x) * (TC_BK + 4) + (k)] : (L)[(k) * ((BX) + 8) + (x)])

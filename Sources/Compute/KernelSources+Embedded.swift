@@ -305,6 +305,34 @@ __kernel void film_backward(__global float* dinp, int dinp_off, __global float* 
 }
 
 """#,
+        "gemm_epilogue": #"""
+// The GEMM epilogue shared by linear.cl and linear_tc.cl (KernelSources splices it in where a file says
+// #include "gemm_epilogue.cl"). The forward's output value is + bias[col], then times the row's padding
+// mask, so that a masked linear (DiGress multiplies most layer outputs by the node or pair mask) needs no
+// second pass over C, then ReLU when asked, so a feed-forward block's first layer writes its activation:
+//   mode & 3 = 0: no mask; 1: node rows, mask[row]; 2: pair rows (g·n + i)·n + j, mask[g·n+i]·mask[g·n+j]
+//   mode & 4: ReLU
+
+// Factor of output row `row` (1 without a mask). Computed once per row: the integer divisions would
+// otherwise cost more than a short-K tile's arithmetic.
+__attribute__((always_inline)) inline float gemm_row_factor(__global const float* mask, int mode, int n, int row) {
+    if ((mode & 3) == 1) return mask[row];
+    if ((mode & 3) == 2) {
+        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
+        return mask[g * n + i] * mask[g * n + j];
+    }
+    return 1.0f;
+}
+
+__attribute__((always_inline)) inline float gemm_epilogue(float v, __global const float* bias, int has_bias, int col,
+                                                          float row_factor, int mode) {
+    if (has_bias) v += bias[col];
+    if (mode & 3) v *= row_factor;
+    if (mode & 4) v = fmax(v, 0.0f);
+    return v;
+}
+
+"""#,
         "layernorm": #"""
 // LayerNorm over the last axis (PyTorch semantics: biased variance, eps 1e-5, affine gamma/beta).
 // The forward saves each row's mean and rstd = 1/sqrt(var + eps) for the backward.
@@ -589,30 +617,9 @@ __kernel void layernorm_param_grads_columns(__global float* dgamma, int dgamma_o
 //        to fill the device (dW: a 512×128 result over K = 24576 rows).
 //   CPU: one work-item per small block of C, float8 loops over contiguous memory, no local memory.
 
+#include "gemm_epilogue.cl"
+
 #define BK 16     // depth of one k-step of local-memory tiles
-
-// The forward's output value: + bias[col], then times the row's mask so that a masked linear
-// (DiGress multiplies most layer outputs by the node or pair mask) needs no second pass over C.
-// mode & 3 = 0: no mask; 1: node rows, mask[row]; 2: pair rows (g·n + i)·n + j, mask[g·n+i]·mask[g·n+j].
-// mode & 4: then ReLU, so a feed-forward block's first layer writes its activation directly.
-// Factor of output row `row` under mask mode & 3 (1 without a mask). Computed once per row: the
-// integer divisions would otherwise cost more than a short-K tile's arithmetic.
-__attribute__((always_inline)) inline float gemm_row_factor(__global const float* mask, int mode, int n, int row) {
-    if ((mode & 3) == 1) return mask[row];
-    if ((mode & 3) == 2) {
-        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
-        return mask[g * n + i] * mask[g * n + j];
-    }
-    return 1.0f;
-}
-
-__attribute__((always_inline)) inline float gemm_epilogue(float v, __global const float* bias, int has_bias, int col,
-                                                          float row_factor, int mode) {
-    if (has_bias) v += bias[col];
-    if (mode & 3) v *= row_factor;
-    if (mode & 4) v = fmax(v, 0.0f);
-    return v;
-}
 #define PAD 4     // local row padding: keeps rows float4-aligned and spreads transposing stores over banks
 
 // Stages the BK×BX tile (k in [k0, k0+BK), x in [x0, x0+BX)) of a matrix into local memory as
@@ -939,26 +946,7 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
 #define TC_BK 32
 #endif
 
-// The forward's output value: + bias, times the row's mask, then ReLU when asked (see gemm_epilogue in
-// linear.cl, which this file repeats because OpenCL programs are compiled one file at a time).
-// Factor of output row `row` under mask mode & 3 (1 without a mask). Computed once per row: the
-// integer divisions would otherwise cost more than a short-K tile's arithmetic.
-__attribute__((always_inline)) inline float gemm_row_factor(__global const float* mask, int mode, int n, int row) {
-    if ((mode & 3) == 1) return mask[row];
-    if ((mode & 3) == 2) {
-        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
-        return mask[g * n + i] * mask[g * n + j];
-    }
-    return 1.0f;
-}
-
-__attribute__((always_inline)) inline float gemm_epilogue(float v, __global const float* bias, int has_bias, int col,
-                                                          float row_factor, int mode) {
-    if (has_bias) v += bias[col];
-    if (mode & 3) v *= row_factor;
-    if (mode & 4) v = fmax(v, 0.0f);
-    return v;
-}
+#include "gemm_epilogue.cl"
 
 // Fragment element (x, k) of a staged operand: x-major when it was read along k, else k-major.
 #define STAGED(L, x, k, BX, ALONG_K) ((ALONG_K) ? (L)[(x) * (TC_BK + 4) + (k)] : (L)[(k) * ((BX) + 8) + (x)])

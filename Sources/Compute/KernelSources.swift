@@ -8,7 +8,24 @@ import Foundation
 public enum KernelSources {
     public static let overrideVariable = "NASDIFF_KERNELS_DIR"
 
+    /// The source of `file`.cl with every line `#include "NAME.cl"` replaced by NAME's source (shared
+    /// helpers such as the GEMM epilogue live in one file). Spliced here because a program is built from
+    /// one string, and the OpenCL compiler has no search path for our files, embedded or not.
     static func source(of file: String) throws -> String {
+        var text = try rawSource(of: file)
+        var included: Set<String> = [file]
+        while let range = text.range(of: #"(?m)^#include "([A-Za-z0-9_]+)\.cl"[ \t]*$"#, options: .regularExpression) {
+            let line = String(text[range])
+            let name = String(line.split(separator: "\"")[1].dropLast(3))
+            guard included.insert(name).inserted else {
+                throw ComputeError.kernelBuildFailed(file: file, device: "(any)", log: "\(name).cl is included twice")
+            }
+            text.replaceSubrange(range, with: try rawSource(of: name))
+        }
+        return text
+    }
+
+    private static func rawSource(of file: String) throws -> String {
         if let dir = ProcessInfo.processInfo.environment[overrideVariable], !dir.isEmpty {
             let path = URL(fileURLWithPath: dir).appendingPathComponent(file + ".cl").path
             if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text }

@@ -44,6 +44,20 @@ final class DeviceErrorTests: XCTestCase {
         XCTAssertThrowsError(try fresh.fill(b.all, 1)) { XCTAssertTrue("\($0)".contains("/nonexistent-kernels/elementwise.cl"), "\($0)") }
     }
 
+    func testIncludesAreSplicedAndAMissingOneSaysWhere() throws {
+        let linear = try KernelSources.source(of: "linear")
+        XCTAssertTrue(linear.contains("inline float gemm_epilogue("), "linear.cl gets the shared GEMM epilogue")
+        XCTAssertFalse(linear.split(separator: "\n").contains { $0.hasPrefix("#include") }, "no include line is left for the OpenCL compiler")
+        let dir = NSTemporaryDirectory() + "nasdiff-includes-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try "#include \"helpers.cl\"\n__kernel void k() {}\n".write(toFile: dir + "/main.cl", atomically: true, encoding: .utf8)
+        setenv(KernelSources.overrideVariable, dir, 1)
+        defer { unsetenv(KernelSources.overrideVariable) }
+        XCTAssertThrowsError(try KernelSources.source(of: "main")) { XCTAssertTrue("\($0)".contains("/helpers.cl"), "\($0)") }
+        try "#include \"main.cl\"\n".write(toFile: dir + "/helpers.cl", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try KernelSources.source(of: "main")) { XCTAssertTrue("\($0)".contains("main.cl is included twice"), "\($0)") }
+    }
+
     func testUnknownDeviceListsWhatExists() {
         XCTAssertThrowsError(try DeviceSelection.choose(request: "tpu-v9")) { e in
             XCTAssertTrue("\(e)".contains("no device 'tpu-v9'; available: swift"), "\(e)")
