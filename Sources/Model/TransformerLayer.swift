@@ -55,20 +55,25 @@ struct TransformerLayer: Sendable {
         var yem, yea, yxm, yxa, poolX, poolE, yyOut, xy, ey, ySum, yo1, yo2, ny, rY, y1, fya, fyb, fyc, rY2, yOut: View
         var meanX1, rstdX1, meanX2, rstdX2, meanE1, rstdE1, meanE2, rstdE2, meanY1, rstdY1, meanY2, rstdY2: View
 
+        /// `keepProbs` (training): also the slots only the backward reads or only a gradient uses — the
+        /// raw scores, the probabilities and the feed-forward pre-activations (the forward writes the
+        /// ReLU output directly). Sampling workspaces leave them out (~66 MB per layer set for the dinas
+        /// preset at batch 384).
         init(_ a: inout Arena, _ l: TransformerLayer, graphs: Int, n: Int, keepProbs: Bool) {
             let rn = graphs * n, re = graphs * n * n, rg = graphs
+            func kept(_ count: Int) -> View { a.take(keepProbs ? count : 0) }
             q = a.take(rn * l.dx); k = a.take(rn * l.dx); v = a.take(rn * l.dx); wv = a.take(rn * l.dx)
             fx = a.take(rn * l.dx); nX = a.take(rn * l.dx); rX = a.take(rn * l.dx); x1 = a.take(rn * l.dx)
-            fxa = a.take(rn * l.ffX); fxb = a.take(rn * l.ffX); fxc = a.take(rn * l.dx); rX2 = a.take(rn * l.dx); xOut = a.take(rn * l.dx)
-            e1 = a.take(re * l.dx); e2 = a.take(re * l.dx); scores = a.take(re * l.dx)
-            probs = keepProbs ? a.take(re * l.dx) : a.take(0)
+            fxa = kept(rn * l.ffX); fxb = a.take(rn * l.ffX); fxc = a.take(rn * l.dx); rX2 = a.take(rn * l.dx); xOut = a.take(rn * l.dx)
+            e1 = a.take(re * l.dx); e2 = a.take(re * l.dx); scores = kept(re * l.dx)
+            probs = kept(re * l.dx)
             fe = a.take(re * l.dx); nE = a.take(re * l.de); rE = a.take(re * l.de); e1n = a.take(re * l.de)
-            fea = a.take(re * l.ffE); feb = a.take(re * l.ffE); fec = a.take(re * l.de); rE2 = a.take(re * l.de); eOut = a.take(re * l.de)
+            fea = kept(re * l.ffE); feb = a.take(re * l.ffE); fec = a.take(re * l.de); rE2 = a.take(re * l.de); eOut = a.take(re * l.de)
             yem = a.take(rg * l.dx); yea = a.take(rg * l.dx); yxm = a.take(rg * l.dx); yxa = a.take(rg * l.dx)
             poolX = a.take(rg * 4 * l.dx); poolE = a.take(rg * 4 * l.de)
             yyOut = a.take(rg * l.dy); xy = a.take(rg * l.dy); ey = a.take(rg * l.dy); ySum = a.take(rg * l.dy)
-            yo1 = a.take(rg * l.dy); yo2 = a.take(rg * l.dy); ny = a.take(rg * l.dy); rY = a.take(rg * l.dy); y1 = a.take(rg * l.dy)
-            fya = a.take(rg * l.ffY); fyb = a.take(rg * l.ffY); fyc = a.take(rg * l.dy); rY2 = a.take(rg * l.dy); yOut = a.take(rg * l.dy)
+            yo1 = kept(rg * l.dy); yo2 = a.take(rg * l.dy); ny = a.take(rg * l.dy); rY = a.take(rg * l.dy); y1 = a.take(rg * l.dy)
+            fya = kept(rg * l.ffY); fyb = a.take(rg * l.ffY); fyc = a.take(rg * l.dy); rY2 = a.take(rg * l.dy); yOut = a.take(rg * l.dy)
             meanX1 = a.take(rn); rstdX1 = a.take(rn); meanX2 = a.take(rn); rstdX2 = a.take(rn)
             meanE1 = a.take(re); rstdE1 = a.take(re); meanE2 = a.take(re); rstdE2 = a.take(re)
             meanY1 = a.take(rg); rstdY1 = a.take(rg); meanY2 = a.take(rg); rstdY2 = a.take(rg)
