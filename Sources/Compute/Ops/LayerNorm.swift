@@ -71,13 +71,7 @@ extension Device {
         let op = "addLayerNormForward"
         try requirePositive(op, ("rows", rows), ("dim", dim))
         try require(op, a, rows * dim, "a"); try require(op, b, rows * dim, "b"); try require(op, sum, rows * dim, "sum")
-        if let mask {
-            let perGraph = mask.pairs ? mask.n * mask.n : mask.n
-            guard rows % perGraph == 0 else {
-                throw ComputeError.invalidSize(op: op, detail: "rows \(rows) is not a whole number of graphs of \(perGraph) rows")
-            }
-            try require(op, mask.nodeMask, rows / perGraph * mask.n, "mask (graphs·n)")
-        }
+        try mask?.check(op, rows: rows)
         var local = 32
         while 4 * local < dim && local < 256 { local *= 2 }
         if let cl, groupPerRow, dim <= 4 * local {
@@ -93,13 +87,7 @@ extension Device {
         try add(out: sum.sub(0, rows * dim), a.sub(0, rows * dim), b.sub(0, rows * dim))
         try layerNormForward(out: out, mean: mean, rstd: rstd, inp: sum, gamma: gamma, beta: beta, rows: rows, dim: dim,
                              groupPerRow: groupPerRow)
-        if let mask {
-            if mask.pairs {
-                try applyPairMask(out, nodeMask: mask.nodeMask, graphs: rows / (mask.n * mask.n), n: mask.n, dim: dim, zeroDiagonal: false)
-            } else {
-                try applyNodeMask(out, nodeMask: mask.nodeMask, graphs: rows / mask.n, n: mask.n, dim: dim)
-            }
-        }
+        if let mask { try apply(mask, to: out, rows: rows, dim: dim) }
     }
 
     func layerNormBackward(dinp: View, dgamma: View, dbeta: View, dout: View, inp: View, mean: View, rstd: View,

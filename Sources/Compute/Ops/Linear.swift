@@ -6,16 +6,6 @@ import Foundation
 //   OpenCL CPU (PoCL): one work-item per small output block with float8 loops;
 //   Swift: the packed, cache-blocked GEMM of PackedGEMM.swift on all threads.
 
-/// A padding mask applied to a linear layer's output rows: node rows g·n + i are multiplied by
-/// nodeMask[g·n + i]; pair rows (g·n + i)·n + j by nodeMask[g·n + i]·nodeMask[g·n + j] — what
-/// applyNodeMask and applyPairMask (zeroDiagonal: false) do, fused into the GEMM on a GPU.
-public struct RowMask: Sendable {
-    public let nodeMask: View
-    public let n: Int
-    public let pairs: Bool
-    public init(nodeMask: View, n: Int, pairs: Bool) { self.nodeMask = nodeMask; self.n = n; self.pairs = pairs }
-}
-
 public extension Device {
     /// out[r, o] = (Σ_i inp[r, i]·weight[o, i] + bias[o])·mask(r)   (bias nil: no bias; mask nil: 1),
     /// then max(·, 0) when `relu`. Overwrites `out`.
@@ -54,13 +44,7 @@ extension Device {
         try require(op, weight, outDim * inDim, "weight (outDim·inDim)")
         if let bias { try require(op, bias, outDim, "bias (outDim)") }
         try require(op, out, rows * outDim, "out (rows·outDim)")
-        if let mask {
-            let rowsPerGraph = mask.pairs ? mask.n * mask.n : mask.n
-            guard mask.n > 0, rows % rowsPerGraph == 0 else {
-                throw ComputeError.invalidSize(op: op, detail: "rows \(rows) is not a whole number of graphs of \(rowsPerGraph) \(mask.pairs ? "pair" : "node") rows")
-            }
-            try require(op, mask.nodeMask, rows / rowsPerGraph * mask.n, "mask (graphs·n)")
-        }
+        try mask?.check(op, rows: rows)
         if let cl {
             switch shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu) {
             case .cpu:
@@ -79,13 +63,7 @@ extension Device {
                                 c: out.ptr.p, ldc: outDim, bias: bias.map { UnsafePointer($0.ptr.p) }, accumulate: false)
         }
         // The Swift twin and the CPU kernels mask and rectify in further passes.
-        if let mask {
-            if mask.pairs {
-                try applyPairMask(out, nodeMask: mask.nodeMask, graphs: rows / (mask.n * mask.n), n: mask.n, dim: outDim, zeroDiagonal: false)
-            } else {
-                try applyNodeMask(out, nodeMask: mask.nodeMask, graphs: rows / mask.n, n: mask.n, dim: outDim)
-            }
-        }
+        if let mask { try apply(mask, to: out, rows: rows, dim: outDim) }
         if relu { try reluForward(out: out.sub(0, rows * outDim), inp: out.sub(0, rows * outDim)) }
     }
 

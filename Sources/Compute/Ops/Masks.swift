@@ -40,3 +40,34 @@ public extension Device {
         }
     }
 }
+
+/// A padding mask for the output rows of an op: node rows g·n + i are multiplied by nodeMask[g·n + i],
+/// pair rows (g·n + i)·n + j by nodeMask[g·n + i]·nodeMask[g·n + j] — applyNodeMask and applyPairMask
+/// (zeroDiagonal: false). GPU kernels fuse it into the op that writes the rows (linearForward,
+/// addLayerNormForward); elsewhere `apply` runs it as a second pass.
+public struct RowMask: Sendable {
+    public let nodeMask: View
+    public let n: Int
+    public let pairs: Bool
+    public init(nodeMask: View, n: Int, pairs: Bool) { self.nodeMask = nodeMask; self.n = n; self.pairs = pairs }
+
+    var rowsPerGraph: Int { pairs ? n * n : n }
+
+    /// `rows` must be whole graphs, and the mask must cover them.
+    func check(_ op: String, rows: Int) throws {
+        guard n > 0, rows % rowsPerGraph == 0 else {
+            throw ComputeError.invalidSize(op: op, detail: "rows \(rows) is not a whole number of graphs of \(rowsPerGraph) \(pairs ? "pair" : "node") rows")
+        }
+        try require(op, nodeMask, rows / rowsPerGraph * n, "mask (graphs·n)")
+    }
+}
+
+extension Device {
+    func apply(_ mask: RowMask, to x: View, rows: Int, dim: Int) throws {
+        if mask.pairs {
+            try applyPairMask(x, nodeMask: mask.nodeMask, graphs: rows / mask.rowsPerGraph, n: mask.n, dim: dim, zeroDiagonal: false)
+        } else {
+            try applyNodeMask(x, nodeMask: mask.nodeMask, graphs: rows / mask.n, n: mask.n, dim: dim)
+        }
+    }
+}
