@@ -5,16 +5,7 @@
 //   mode & 3 = 0: no mask; 1: node rows, mask[row]; 2: pair rows (g·n + i)·n + j, mask[g·n+i]·mask[g·n+j]
 //   mode & 4: ReLU
 
-// Factor of output row `row` (1 without a mask). Computed once per row: the integer divisions would
-// otherwise cost more than a short-K tile's arithmetic.
-__attribute__((always_inline)) inline float gemm_row_factor(__global const float* mask, int mode, int n, int row) {
-    if ((mode & 3) == 1) return mask[row];
-    if ((mode & 3) == 2) {
-        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
-        return mask[g * n + i] * mask[g * n + j];
-    }
-    return 1.0f;
-}
+#include "row_mask.cl"
 
 __attribute__((always_inline)) inline float gemm_epilogue(float v, __global const float* bias, int has_bias, int col,
                                                           float row_factor, int mode) {

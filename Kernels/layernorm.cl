@@ -4,6 +4,8 @@
 // and *_rows / *_columns (CPU: one work item per row or channel, plain loops). Both compute the
 // variance in two passes, Σ(x − mean)², which stays accurate when |mean| ≫ std.
 
+#include "row_mask.cl"
+
 #define LN_EPS 1e-5f
 
 // Sum of one float per work item over a 1-D work-group whose size is a power of two.
@@ -54,10 +56,9 @@ __kernel void layernorm_forward_group(__global float* out, int out_off, __global
 }
 
 // The post-LN residual block in one pass: sum = a + b (stored only when keep_sum: the backward needs
-// it, sampling does not), out = LN(sum), then times the row's padding mask (mode 0 none, 1 node rows,
-// 2 pair rows of n-node graphs, as the GEMM epilogue in linear.cl). The row stays in registers,
-// dim ≤ 4 · local size; the host picks the smallest group that fits (one warp for dim ≤ 128), so
-// the reductions' barriers stay cheap.
+// it, sampling does not), out = LN(sum), then times the row's padding mask (row_mask.cl). The row
+// stays in registers, dim ≤ 4 · local size; the host picks the smallest group that fits (one warp for
+// dim ≤ 128), so the reductions' barriers stay cheap.
 __kernel void add_layernorm_forward_group(__global float* out, int out_off, __global float* mean, int mean_off,
                                           __global float* rstd, int rstd_off, __global float* sum, int sum_off,
                                           __global const float* a, int a_off, __global const float* b, int b_off,
@@ -88,12 +89,7 @@ __kernel void add_layernorm_forward_group(__global float* out, int out_off, __gl
         if (lid + p * size < dim) q += d * d;
     }
     const float r = 1.0f / sqrt(group_sum(q, buf) / (float)dim + LN_EPS);
-    float m = 1.0f;
-    if (mode == 1) m = mask[mask_off + row];
-    else if (mode == 2) {
-        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
-        m = mask[mask_off + g * n + i] * mask[mask_off + g * n + j];
-    }
+    const float m = row_mask_factor(mask + mask_off, mode, n, row);
     #pragma unroll
     for (int p = 0; p < 4; ++p) {
         const int c = lid + p * size;

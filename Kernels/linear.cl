@@ -89,7 +89,7 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
     for (int i = 0; i < 8; ++i) {
         const int row = m0 + (i < 4 ? ty * 4 + i : BM / 2 + ty * 4 + i - 4);
         if (row >= M) continue;
-        const float factor = accumulate ? 1.0f : gemm_row_factor(mask, epilogue, mask_n, row);
+        const float factor = accumulate ? 1.0f : row_mask_factor(mask, epilogue, mask_n, row);
         #pragma unroll
         for (int j = 0; j < 8; ++j) {
             const int col = n0 + (j < 4 ? tx * 4 + j : BN / 2 + tx * 4 + j - 4);
@@ -137,7 +137,7 @@ __kernel void gemm_splitk_reduce(__global float* C, int C_off, __global const fl
     for (int z = 0; z < slices; ++z) s += P[P_off + z * count + i];
     if (accumulate) C[C_off + i] += s;
     else C[C_off + i] = gemm_epilogue(s, bias + bias_off, has_bias, i % n,
-                                      gemm_row_factor(mask + mask_off, epilogue, mask_n, i / n), epilogue);
+                                      row_mask_factor(mask + mask_off, epilogue, mask_n, i / n), epilogue);
 }
 
 // Bias gradient on a GPU: a work-group sums 64 columns of G over one slice of rows with 4 row lanes

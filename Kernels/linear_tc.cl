@@ -148,7 +148,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
         #pragma unroll
         for (int h = 0; h < 2; ++h) {
             const int row = min(m0 + wm0 + i * 16 + gid + 8 * h, M - 1);
-            factor[i][h] = accumulate ? 1.0f : gemm_row_factor(mask, epilogue, mask_n, row);
+            factor[i][h] = accumulate ? 1.0f : row_mask_factor(mask, epilogue, mask_n, row);
         }
     }
     #pragma unroll

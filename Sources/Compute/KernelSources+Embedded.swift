@@ -313,16 +313,7 @@ __kernel void film_backward(__global float* dinp, int dinp_off, __global float* 
 //   mode & 3 = 0: no mask; 1: node rows, mask[row]; 2: pair rows (g·n + i)·n + j, mask[g·n+i]·mask[g·n+j]
 //   mode & 4: ReLU
 
-// Factor of output row `row` (1 without a mask). Computed once per row: the integer divisions would
-// otherwise cost more than a short-K tile's arithmetic.
-__attribute__((always_inline)) inline float gemm_row_factor(__global const float* mask, int mode, int n, int row) {
-    if ((mode & 3) == 1) return mask[row];
-    if ((mode & 3) == 2) {
-        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
-        return mask[g * n + i] * mask[g * n + j];
-    }
-    return 1.0f;
-}
+#include "row_mask.cl"
 
 __attribute__((always_inline)) inline float gemm_epilogue(float v, __global const float* bias, int has_bias, int col,
                                                           float row_factor, int mode) {
@@ -339,6 +330,8 @@ __attribute__((always_inline)) inline float gemm_epilogue(float v, __global cons
 // Two shapes of every kernel: *_group (GPU: one work-group per row, local-memory tree reductions)
 // and *_rows / *_columns (CPU: one work item per row or channel, plain loops). Both compute the
 // variance in two passes, Σ(x − mean)², which stays accurate when |mean| ≫ std.
+
+#include "row_mask.cl"
 
 #define LN_EPS 1e-5f
 
@@ -390,10 +383,9 @@ __kernel void layernorm_forward_group(__global float* out, int out_off, __global
 }
 
 // The post-LN residual block in one pass: sum = a + b (stored only when keep_sum: the backward needs
-// it, sampling does not), out = LN(sum), then times the row's padding mask (mode 0 none, 1 node rows,
-// 2 pair rows of n-node graphs, as the GEMM epilogue in linear.cl). The row stays in registers,
-// dim ≤ 4 · local size; the host picks the smallest group that fits (one warp for dim ≤ 128), so
-// the reductions' barriers stay cheap.
+// it, sampling does not), out = LN(sum), then times the row's padding mask (row_mask.cl). The row
+// stays in registers, dim ≤ 4 · local size; the host picks the smallest group that fits (one warp for
+// dim ≤ 128), so the reductions' barriers stay cheap.
 __kernel void add_layernorm_forward_group(__global float* out, int out_off, __global float* mean, int mean_off,
                                           __global float* rstd, int rstd_off, __global float* sum, int sum_off,
                                           __global const float* a, int a_off, __global const float* b, int b_off,
@@ -424,12 +416,7 @@ __kernel void add_layernorm_forward_group(__global float* out, int out_off, __gl
         if (lid + p * size < dim) q += d * d;
     }
     const float r = 1.0f / sqrt(group_sum(q, buf) / (float)dim + LN_EPS);
-    float m = 1.0f;
-    if (mode == 1) m = mask[mask_off + row];
-    else if (mode == 2) {
-        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
-        m = mask[mask_off + g * n + i] * mask[mask_off + g * n + j];
-    }
+    const float m = row_mask_factor(mask + mask_off, mode, n, row);
     #pragma unroll
     for (int p = 0; p < 4; ++p) {
         const int c = lid + p * size;
@@ -693,7 +680,7 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
     for (int i = 0; i < 8; ++i) {
         const int row = m0 + (i < 4 ? ty * 4 + i : BM / 2 + ty * 4 + i - 4);
         if (row >= M) continue;
-        const float factor = accumulate ? 1.0f : gemm_row_factor(mask, epilogue, mask_n, row);
+        const float factor = accumulate ? 1.0f : row_mask_factor(mask, epilogue, mask_n, row);
         #pragma unroll
         for (int j = 0; j < 8; ++j) {
             const int col = n0 + (j < 4 ? tx * 4 + j : BN / 2 + tx * 4 + j - 4);
@@ -741,7 +728,7 @@ __kernel void gemm_splitk_reduce(__global float* C, int C_off, __global const fl
     for (int z = 0; z < slices; ++z) s += P[P_off + z * count + i];
     if (accumulate) C[C_off + i] += s;
     else C[C_off + i] = gemm_epilogue(s, bias + bias_off, has_bias, i % n,
-                                      gemm_row_factor(mask + mask_off, epilogue, mask_n, i / n), epilogue);
+                                      row_mask_factor(mask + mask_off, epilogue, mask_n, i / n), epilogue);
 }
 
 // Bias gradient on a GPU: a work-group sums 64 columns of G over one slice of rows with 4 row lanes
@@ -1068,7 +1055,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
         #pragma unroll
         for (int h = 0; h < 2; ++h) {
             const int row = min(m0 + wm0 + i * 16 + gid + 8 * h, M - 1);
-            factor[i][h] = accumulate ? 1.0f : gemm_row_factor(mask, epilogue, mask_n, row);
+            factor[i][h] = accumulate ? 1.0f : row_mask_factor(mask, epilogue, mask_n, row);
         }
     }
     #pragma unroll
@@ -1313,6 +1300,22 @@ __kernel void categorical_posterior(__global float* out, int out_off, __global c
         float scale = 1.0f / total;
         for (int c = 0; c < classes; ++c) dst[c] *= scale;
     }
+}
+
+"""#,
+        "row_mask": #"""
+// The padding-mask factor of one output row, shared by every kernel that writes masked rows itself
+// (the GEMM epilogue, the fused residual LayerNorm): mode & 3 = 0: no mask (1); 1: node rows g·n + i,
+// mask[row]; 2: pair rows (g·n + i)·n + j, mask[g·n + i]·mask[g·n + j] — as applyNodeMask and
+// applyPairMask compute it. Kernels call it once per row: the integer divisions would otherwise cost
+// more than a short-K GEMM tile's arithmetic.
+__attribute__((always_inline)) inline float row_mask_factor(__global const float* mask, int mode, int n, int row) {
+    if ((mode & 3) == 1) return mask[row];
+    if ((mode & 3) == 2) {
+        const int nn = n * n, g = row / nn, t = row - g * nn, i = t / n, j = t - i * n;
+        return mask[g * n + i] * mask[g * n + j];
+    }
+    return 1.0f;
 }
 
 """#,
