@@ -1127,7 +1127,10 @@ __kernel void apply_pair_mask(__global float* x, int x_off, __global const float
         "pooling": #"""
 // Per-graph pooling over positions (dinas-spec §3.4, Xtoy/Etoy): for inp (G, P, C),
 // out[g] = [mean_p, min_p, max_p, std_p] with the unbiased std (N − 1, torch.std); P = 1 gives
-// std 0 where PyTorch gives NaN. Variance is two-pass, Σ(x − mean)², for accuracy.
+// std 0 where PyTorch gives NaN. Variance is two-pass, Σ(x − mean)², for accuracy. A channel whose
+// positions are all equal (min = max; the class-embedding half of E is so over a graph's pairs) gets
+// mean = that value and std = 0 exactly: the rounded mean would leave a std of ~1e-8, and the
+// backward's std term dstd·(x − mean)/((P − 1)·std) would then be noise of the size of dstd.
 // Forward in two shapes: *_group (GPU: a work-group of 32 channels × 8 position lanes per
 // (channel block, graph), lanes tree-reduced in local memory) and *_columns (CPU: one work item
 // per (graph, channel)). The backward is one work item per (graph, channel) on every device: it
@@ -1185,10 +1188,11 @@ __kernel void pool_forward_group(__global float* out, int out_off, __global cons
     }
     if (ly == 0 && c < dim) {
         __global float* o = out + out_off + g * 4 * dim + c;
-        o[0] = mu;
+        const int flat = bmin[lx] == bmax[lx];
+        o[0] = flat ? bmin[lx] : mu;
         o[dim] = bmin[lx];
         o[2 * dim] = bmax[lx];
-        o[3 * dim] = positions > 1 ? sqrt(bs[lx] / (float)(positions - 1)) : 0.0f;
+        o[3 * dim] = positions > 1 && !flat ? sqrt(bs[lx] / (float)(positions - 1)) : 0.0f;
     }
 }
 
@@ -1212,15 +1216,16 @@ __kernel void pool_forward_columns(__global float* out, int out_off, __global co
         q += d * d;
     }
     __global float* o = out + out_off + g * 4 * dim + c;
-    o[0] = mu;
+    const int flat = lo == hi;
+    o[0] = flat ? lo : mu;
     o[dim] = lo;
     o[2 * dim] = hi;
-    o[3 * dim] = positions > 1 ? sqrt(q / (float)(positions - 1)) : 0.0f;
+    o[3 * dim] = positions > 1 && !flat ? sqrt(q / (float)(positions - 1)) : 0.0f;
 }
 
 // dinp[g,p,c] += dmean/P + dstd·(x − mean)/((P − 1)·std) + dmin·[p = first argmin] + dmax·[p = first argmax].
 // The min and max are found again by equality with the saved forward values (they are exact copies
-// of inputs). std = 0 (all positions equal, or P = 1) passes no std gradient.
+// of inputs). std = 0 (all positions equal, or P = 1) passes no std gradient, as in PyTorch.
 __kernel void pool_backward_columns(__global float* dinp, int dinp_off, __global const float* dout, int dout_off,
                                     __global const float* inp, int inp_off, __global const float* out, int out_off,
                                     int graphs, int positions, int dim) {

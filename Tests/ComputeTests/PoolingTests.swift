@@ -66,6 +66,28 @@ final class PoolingTests: XCTestCase {
         XCTAssertEqual([g[1], g[3], g[5], g[7]], [11, 0, 0, 0])
     }
 
+    /// A channel equal at every position (as the class-embedding half of E is over one graph's pairs)
+    /// has mean = that value and std = 0 exactly. Rounding in the mean would leave a std of ~1e-8, and
+    /// the std gradient dstd·(x − mean)/((P − 1)·std) would be noise of order dstd.
+    func testConstantChannelsHaveExactlyZeroStdAndNoStdGradient() throws {
+        var devices = [(TestDevices.swift, false)]
+        if let cl = TestDevices.openCL { devices += [(cl, false), (cl, true)] }
+        let values: [Float] = [0.1, 0.7, 1.0 / 3.0, -2.3, 1e-3, 0.123_456_7]
+        for positions in [3, 7, 9, 16, 25, 64] {
+            let x = (0..<positions).flatMap { _ in values }, dim = values.count
+            for (d, groupPerGraph) in devices {
+                let inp = try d.makeBuffer(x), out = try d.makeBuffer(count: 4 * dim), dinp = try d.makeBuffer(count: x.count)
+                try d.poolForward(out: out.all, inp: inp.all, graphs: 1, positions: positions, dim: dim, groupPerGraph: groupPerGraph)
+                let o = try d.download(out.all), shape = "\(d.name), group \(groupPerGraph), P \(positions)"
+                XCTAssertEqual(Array(o[0..<dim]), values, "mean, \(shape)")
+                XCTAssertEqual(Array(o[(3 * dim)...]), [Float](repeating: 0, count: dim), "std, \(shape)")
+                let dout = try d.makeBuffer([Float](repeating: 0, count: 3 * dim) + [Float](repeating: 1, count: dim))
+                try d.poolBackward(dinp: dinp.all, dout: dout.all, inp: inp.all, out: out.all, graphs: 1, positions: positions, dim: dim)
+                XCTAssertEqual(try d.download(dinp.all), [Float](repeating: 0, count: x.count), "std gradient, \(shape)")
+            }
+        }
+    }
+
     func testSinglePositionGivesZeroStd() throws {
         let d = TestDevices.swift
         let inp = try d.makeBuffer([3, -2]), out = try d.makeBuffer(count: 8), dinp = try d.makeBuffer(count: 2)

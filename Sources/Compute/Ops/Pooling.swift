@@ -90,7 +90,12 @@ extension Device {
                 let row = xg + p * dim
                 for c in 0..<dim { let d = row[c] - mean[c]; sd[c] += d * d }
             }
-            for c in 0..<dim { sd[c] = positions > 1 ? (sd[c] / denominator).squareRoot() : 0 }
+            // All positions equal: that value and std 0, exactly (see Kernels/pooling.cl).
+            for c in 0..<dim {
+                let flat = lo[c] == hi[c]
+                if flat { mean[c] = lo[c] }
+                sd[c] = positions > 1 && !flat ? (sd[c] / denominator).squareRoot() : 0
+            }
         }
     }
 }
