@@ -75,7 +75,7 @@ __attribute__((always_inline)) inline void tf32_split(float x, uint* hi, uint* l
 __attribute__((always_inline)) inline void tc_gemm_tile(
         __global float* C, __global const float* A, __global const float* B, __global const float* bias,
         int has_bias, int accumulate, __global const float* mask, int epilogue, int mask_n,
-        int M, int N, int K, int k_chunk, int c_slice_stride, __local float* As, __local float* Bs,
+        int M, int N, int K, int k_chunk, int slice, int c_slice_stride, __local float* As, __local float* Bs,
         const int BM, const int BN, const int WARPS_M, const int WARPS_N, const int MT, const int NT,
         const int a_along_k, const int b_along_k) {
     const int tid = get_local_id(0), nthreads = 32 * WARPS_M * WARPS_N;
@@ -83,7 +83,6 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     const int gid = lane / 4, tig = lane % 4;                  // mma fragment coordinates
     const int wm0 = (warp / WARPS_N) * (MT * 16), wn0 = (warp % WARPS_N) * (NT * 8);
     const int m0 = get_group_id(1) * BM, n0 = get_group_id(0) * BN;
-    const int slice = get_group_id(2);
     const int k_begin = slice * k_chunk, k_end = min(K, k_begin + k_chunk);
     const int lda = a_along_k ? K : M, ldb = b_along_k ? K : N;
     C += slice * c_slice_stride;
@@ -169,18 +168,21 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     }
 }
 
-// Launch with local size (32·WARPS_M·WARPS_N) and global (⌈N/BN⌉·local, ⌈M/BM⌉, slices).
+// Launch with local size (32·WARPS_M·WARPS_N) and global (⌈N/BN⌉·local, ⌈M/BM⌉, members·slices);
+// members and slices as in linear.cl's GEMM_KERNEL.
 #define TC_GEMM_KERNEL(NAME, BM, BN, WARPS_M, WARPS_N, A_ALONG_K, B_ALONG_K)                                  \
 __kernel __attribute__((reqd_work_group_size(32 * WARPS_M * WARPS_N, 1, 1)))                                 \
 void NAME(__global float* C, int C_off, __global const float* A, int A_off,                                  \
           __global const float* B, int B_off, __global const float* bias, int bias_off,                      \
           int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue, int mask_n, \
-          int M, int N, int K, int k_chunk, int c_slice_stride) {                                            \
+          int M, int N, int K, int k_chunk, int c_slice_stride,                                              \
+          int slices, int c_batch, int a_batch, int b_batch, int bias_batch) {                               \
     __local float As[(BM) * (TC_BK + 4) > TC_BK * ((BM) + 8) ? (BM) * (TC_BK + 4) : TC_BK * ((BM) + 8)];  \
     __local float Bs[(BN) * (TC_BK + 4) > TC_BK * ((BN) + 8) ? (BN) * (TC_BK + 4) : TC_BK * ((BN) + 8)];  \
-    tc_gemm_tile(C + C_off, A + A_off, B + B_off, bias + bias_off, has_bias, accumulate,                     \
-                 mask + mask_off, epilogue, mask_n, M, N, K, k_chunk,                                       \
-                 c_slice_stride, As, Bs, BM, BN, WARPS_M, WARPS_N,                                           \
+    const int member = get_group_id(2) / slices, slice = get_group_id(2) % slices;                          \
+    tc_gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,   \
+                 bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,    \
+                 mask_n, M, N, K, k_chunk, slice, c_slice_stride, As, Bs, BM, BN, WARPS_M, WARPS_N,         \
                  (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K);                         \
 }
 

@@ -625,21 +625,20 @@ __attribute__((always_inline)) inline void stage_tile(__local float* L, __global
     }
 }
 
-// One BM×BN tile of C (M×N, row-major) for K-slice get_group_id(2):
+// One BM×BN tile of C (M×N, row-major) for K-slice `slice`:
 //   accumulate = 0: C = A·B (+ bias[col] when has_bias);  accumulate = 1: C += A·B.
 // Work-item (tx, ty) owns rows {ty·4 + 0..3, BM/2 + ty·4 + 0..3} and the same pattern of columns:
 // two float4 fragments per operand, so the 8 work-items of a float4 phase hit 32 distinct banks.
 __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global const float* A, __global const float* B,
                       __global const float* bias, int has_bias, int accumulate,
                       __global const float* mask, int epilogue, int mask_n,
-                      int M, int N, int K, int k_chunk, int c_slice_stride,
+                      int M, int N, int K, int k_chunk, int slice, int c_slice_stride,
                       __local float4* As4, __local float4* Bs4,
                       const int BM, const int BN, const int a_along_k, const int b_along_k) {
     const int tx = get_local_id(0), ty = get_local_id(1);
     const int nthreads = (BM / 8) * (BN / 8);
     const int tid = ty * (BN / 8) + tx;
     const int m0 = get_group_id(1) * BM, n0 = get_group_id(0) * BN;
-    const int slice = get_group_id(2);
     const int k_begin = slice * k_chunk;
     const int k_end = min(K, k_begin + k_chunk);
     const int lda = a_along_k ? K : M;      // A is M×K row-major, or stored as K×M
@@ -692,19 +691,24 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
     }
 }
 
-// Launch with local size (BN/8, BM/8, 1) and global (⌈N/BN⌉·BN/8, ⌈M/BM⌉·BM/8, slices).
-// c_slice_stride = 0 without split-K, M·N when C is the scratch of per-slice partial products.
+// Launch with local size (BN/8, BM/8, 1) and global (⌈N/BN⌉·BN/8, ⌈M/BM⌉·BM/8, members·slices).
+// Group id 2 = member·slices + slice. c_slice_stride = 0 without split-K, M·N when C is the scratch
+// of per-slice partial products. Members are independent products of one shape whose operands lie at
+// fixed strides (*_batch, 0 for an operand they share): the linear layers of one input (q, k, v) in
+// one launch, which fills the device where each alone would leave it idle.
 #define GEMM_KERNEL(NAME, BM, BN, A_ALONG_K, B_ALONG_K)                                                   \
 __kernel __attribute__((reqd_work_group_size(BN / 8, BM / 8, 1)))                                        \
 void NAME(__global float* C, int C_off, __global const float* A, int A_off,                              \
           __global const float* B, int B_off, __global const float* bias, int bias_off,                  \
           int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue,         \
-          int mask_n, int M, int N, int K, int k_chunk, int c_slice_stride) {                            \
+          int mask_n, int M, int N, int K, int k_chunk, int c_slice_stride,                              \
+          int slices, int c_batch, int a_batch, int b_batch, int bias_batch) {                           \
     __local float4 As[BK * (BM + PAD) / 4];                                                              \
     __local float4 Bs[BK * (BN + PAD) / 4];                                                              \
-    gemm_tile(C + C_off, A + A_off, B + B_off, bias + bias_off, has_bias, accumulate,                    \
-              mask + mask_off, epilogue, mask_n, M, N, K, k_chunk, c_slice_stride, As, Bs, BM, BN,      \
-              A_ALONG_K, B_ALONG_K);                                                                     \
+    const int member = get_group_id(2) / slices, slice = get_group_id(2) % slices;                      \
+    gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,  \
+              bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,   \
+              mask_n, M, N, K, k_chunk, slice, c_slice_stride, As, Bs, BM, BN, A_ALONG_K, B_ALONG_K);    \
 }
 
 // 128×128 tiles (256 work-items) for big products; 64×64 (64 work-items) when 128-tiles would leave
@@ -982,7 +986,7 @@ __attribute__((always_inline)) inline void tf32_split(float x, uint* hi, uint* l
 __attribute__((always_inline)) inline void tc_gemm_tile(
         __global float* C, __global const float* A, __global const float* B, __global const float* bias,
         int has_bias, int accumulate, __global const float* mask, int epilogue, int mask_n,
-        int M, int N, int K, int k_chunk, int c_slice_stride, __local float* As, __local float* Bs,
+        int M, int N, int K, int k_chunk, int slice, int c_slice_stride, __local float* As, __local float* Bs,
         const int BM, const int BN, const int WARPS_M, const int WARPS_N, const int MT, const int NT,
         const int a_along_k, const int b_along_k) {
     const int tid = get_local_id(0), nthreads = 32 * WARPS_M * WARPS_N;
@@ -990,7 +994,6 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     const int gid = lane / 4, tig = lane % 4;                  // mma fragment coordinates
     const int wm0 = (warp / WARPS_N) * (MT * 16), wn0 = (warp % WARPS_N) * (NT * 8);
     const int m0 = get_group_id(1) * BM, n0 = get_group_id(0) * BN;
-    const int slice = get_group_id(2);
     const int k_begin = slice * k_chunk, k_end = min(K, k_begin + k_chunk);
     const int lda = a_along_k ? K : M, ldb = b_along_k ? K : N;
     C += slice * c_slice_stride;
@@ -1076,18 +1079,21 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     }
 }
 
-// Launch with local size (32·WARPS_M·WARPS_N) and global (⌈N/BN⌉·local, ⌈M/BM⌉, slices).
+// Launch with local size (32·WARPS_M·WARPS_N) and global (⌈N/BN⌉·local, ⌈M/BM⌉, members·slices);
+// members and slices as in linear.cl's GEMM_KERNEL.
 #define TC_GEMM_KERNEL(NAME, BM, BN, WARPS_M, WARPS_N, A_ALONG_K, B_ALONG_K)                                  \
 __kernel __attribute__((reqd_work_group_size(32 * WARPS_M * WARPS_N, 1, 1)))                                 \
 void NAME(__global float* C, int C_off, __global const float* A, int A_off,                                  \
           __global const float* B, int B_off, __global const float* bias, int bias_off,                      \
           int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue, int mask_n, \
-          int M, int N, int K, int k_chunk, int c_slice_stride) {                                            \
+          int M, int N, int K, int k_chunk, int c_slice_stride,                                              \
+          int slices, int c_batch, int a_batch, int b_batch, int bias_batch) {                               \
     __local float As[(BM) * (TC_BK + 4) > TC_BK * ((BM) + 8) ? (BM) * (TC_BK + 4) : TC_BK * ((BM) + 8)];  \
     __local float Bs[(BN) * (TC_BK + 4) > TC_BK * ((BN) + 8) ? (BN) * (TC_BK + 4) : TC_BK * ((BN) + 8)];  \
-    tc_gemm_tile(C + C_off, A + A_off, B + B_off, bias + bias_off, has_bias, accumulate,                     \
-                 mask + mask_off, epilogue, mask_n, M, N, K, k_chunk,                                       \
-                 c_slice_stride, As, Bs, BM, BN, WARPS_M, WARPS_N,                                           \
+    const int member = get_group_id(2) / slices, slice = get_group_id(2) % slices;                          \
+    tc_gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,   \
+                 bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,    \
+                 mask_n, M, N, K, k_chunk, slice, c_slice_stride, As, Bs, BM, BN, WARPS_M, WARPS_N,         \
                  (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K);                         \
 }
 

@@ -29,6 +29,27 @@ struct Linear: Sendable {
                                     rows: rows, inDim: inDim, outDim: outDim)
     }
 
+    /// Layers of one shape over one input (q, k and v of x): one batched product on a GPU, since the
+    /// parameter layout and the activation arena place their views at equal strides.
+    static func forward(_ layers: [Linear], _ p: Parameters, outs: [View], inp: View, rows: Int,
+                        mask: RowMask? = nil, relu: Bool = false) throws {
+        let l = layers[0]
+        precondition(layers.allSatisfy { $0.inDim == l.inDim && $0.outDim == l.outDim } && outs.count == layers.count)
+        try p.device.linearForward(zip(layers, outs).map { layer, out in
+            LinearForwardOperands(out: out, inp: inp, weight: p.value(layer.weight, l.inDim * l.outDim), bias: p.value(layer.bias, l.outDim))
+        }, rows: rows, inDim: l.inDim, outDim: l.outDim, mask: mask, relu: relu)
+    }
+
+    /// The backward of `forward(_:…)`: each layer's dW and db, and the sum of their input gradients into `dinp`.
+    static func backward(_ layers: [Linear], _ p: Parameters, dinp: View?, douts: [View], inp: View, rows: Int) throws {
+        let l = layers[0]
+        precondition(layers.allSatisfy { $0.inDim == l.inDim && $0.outDim == l.outDim } && douts.count == layers.count)
+        try p.device.linearBackward(zip(layers, douts).map { layer, dout in
+            LinearBackwardOperands(dinp: dinp, dweight: p.grad(layer.weight, l.inDim * l.outDim), dbias: p.grad(layer.bias, l.outDim),
+                                   dout: dout, inp: inp, weight: p.value(layer.weight, l.inDim * l.outDim))
+        }, rows: rows, inDim: l.inDim, outDim: l.outDim)
+    }
+
     /// PyTorch's default init: U(−1/√in, 1/√in) for weight and bias.
     func initialize(_ values: inout [Float], _ rng: inout some RandomNumberGenerator) {
         let bound = 1 / Float(inDim).squareRoot()

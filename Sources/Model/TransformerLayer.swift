@@ -84,14 +84,12 @@ struct TransformerLayer: Sendable {
         let d = p.device, rn = g * n, re = g * n * n
         let nodes = RowMask(nodeMask: nodeMask, n: n, pairs: false), pairs = RowMask(nodeMask: nodeMask, n: n, pairs: true)
         // Node–edge attention.
-        try q.forward(p, out: s.q, inp: x, rows: rn, mask: nodes)
-        try k.forward(p, out: s.k, inp: x, rows: rn, mask: nodes)
-        try v.forward(p, out: s.v, inp: x, rows: rn, mask: nodes)
-        try eMul.forward(p, out: s.e1, inp: e, rows: re, mask: pairs)
-        try eAdd.forward(p, out: s.e2, inp: e, rows: re, mask: pairs)
+        // Layers of one input and shape run as one product each (their views lie at equal strides).
+        try Linear.forward([q, k, v], p, outs: [s.q, s.k, s.v], inp: x, rows: rn, mask: nodes)
+        try Linear.forward([eMul, eAdd], p, outs: [s.e1, s.e2], inp: e, rows: re, mask: pairs)
+        try Linear.forward([yeMul, yeAdd, yxMul, yxAdd], p, outs: [s.yem, s.yea, s.yxm, s.yxa], inp: y, rows: g)
         // Edge update from the pre-softmax scores, FiLM'd by y. Training keeps the raw scores for the
         // backward; sampling lets the attention kernel write the FiLM'd scores straight away.
-        try yeMul.forward(p, out: s.yem, inp: y, rows: g); try yeAdd.forward(p, out: s.yea, inp: y, rows: g)
         if keepProbs {
             try d.attentionForward(scores: s.scores, probs: s.probs, weightedV: s.wv, q: s.q, k: s.k, v: s.v,
                                    e1: s.e1, e2: s.e2, nodeMask: nodeMask, graphs: g, n: n, dim: dx, heads: heads)
@@ -102,7 +100,6 @@ struct TransformerLayer: Sendable {
         }
         try eOut.forward(p, out: s.nE, inp: s.fe, rows: re, mask: pairs)
         // Node update from the attention output, FiLM'd by y.
-        try yxMul.forward(p, out: s.yxm, inp: y, rows: g); try yxAdd.forward(p, out: s.yxa, inp: y, rows: g)
         try d.filmForward(out: s.fx, inp: s.wv, mul: s.yxm, add: s.yxa, graphs: g, positions: n, dim: dx)
         try xOut.forward(p, out: s.nX, inp: s.fx, rows: rn, mask: nodes)
         // Global update from the layer inputs.
@@ -183,15 +180,12 @@ struct TransformerLayer: Sendable {
         try d.applyNodeMask(ds.rX, nodeMask: nodeMask, graphs: g, n: n, dim: dx)
         try xOut.backward(p, dinp: ds.fx, dout: ds.rX, inp: s.fx, rows: rn)
         try d.filmBackward(dinp: ds.wv, dmul: ds.yxm, dadd: ds.yxa, dout: ds.fx, inp: s.wv, mul: s.yxm, graphs: g, positions: n, dim: dx)
-        try yxMul.backward(p, dinp: dY, dout: ds.yxm, inp: y, rows: g)
-        try yxAdd.backward(p, dinp: dY, dout: ds.yxa, inp: y, rows: g)
 
         // Edge update: nE = mask(eOut(FiLM(scores; yem, yea))).
         try d.applyPairMask(ds.rE, nodeMask: nodeMask, graphs: g, n: n, dim: de, zeroDiagonal: false)
         try eOut.backward(p, dinp: ds.fe, dout: ds.rE, inp: s.fe, rows: re)
         try d.filmBackward(dinp: ds.scores, dmul: ds.yem, dadd: ds.yea, dout: ds.fe, inp: s.scores, mul: s.yem, graphs: g, positions: n * n, dim: dx)
-        try yeMul.backward(p, dinp: dY, dout: ds.yem, inp: y, rows: g)
-        try yeAdd.backward(p, dinp: dY, dout: ds.yea, inp: y, rows: g)
+        try Linear.backward([yeMul, yeAdd, yxMul, yxAdd], p, dinp: dY, douts: [ds.yem, ds.yea, ds.yxm, ds.yxa], inp: y, rows: g)
 
         // Attention.
         try d.attentionBackward(dq: ds.q, dk: ds.k, dv: ds.v, de1: ds.e1, de2: ds.e2, dscores: ds.scores, dweightedV: ds.wv,
@@ -199,11 +193,8 @@ struct TransformerLayer: Sendable {
                                 graphs: g, n: n, dim: dx, heads: heads)
         try d.applyPairMask(ds.e1, nodeMask: nodeMask, graphs: g, n: n, dim: dx, zeroDiagonal: false)
         try d.applyPairMask(ds.e2, nodeMask: nodeMask, graphs: g, n: n, dim: dx, zeroDiagonal: false)
-        try eMul.backward(p, dinp: dE, dout: ds.e1, inp: e, rows: re)
-        try eAdd.backward(p, dinp: dE, dout: ds.e2, inp: e, rows: re)
-        for (lin, grad) in [(q, ds.q), (k, ds.k), (v, ds.v)] {
-            try d.applyNodeMask(grad, nodeMask: nodeMask, graphs: g, n: n, dim: dx)
-            try lin.backward(p, dinp: dX, dout: grad, inp: x, rows: rn)
-        }
+        try Linear.backward([eMul, eAdd], p, dinp: dE, douts: [ds.e1, ds.e2], inp: e, rows: re)
+        for grad in [ds.q, ds.k, ds.v] { try d.applyNodeMask(grad, nodeMask: nodeMask, graphs: g, n: n, dim: dx) }
+        try Linear.backward([q, k, v], p, dinp: dX, douts: [ds.q, ds.k, ds.v], inp: x, rows: rn)
     }
 }

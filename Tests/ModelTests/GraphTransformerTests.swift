@@ -63,11 +63,19 @@ final class GraphTransformerTests: XCTestCase {
         XCTAssertLessThan(worst, 2e-2, worstName)
     }
 
-    func testTrainingStepOnOpenCLMatchesSwift() throws {
+    /// The OpenCL device with its own kernel choice (CPU-shaped on PoCL) and with the GPU-shaped ones.
+    func openCLDevices() throws -> [Device] {
         guard let info = try OpenCLDiscovery.devices().first else {
-            throw XCTSkip("no OpenCL device found: training-step parity skipped")
+            throw XCTSkip("no OpenCL device found: OpenCL model parity skipped")
         }
-        let cl = try Device(openCL: info)
+        return [try Device(openCL: info), try Device(openCL: info.treatedAsGPU())]
+    }
+
+    func testTrainingStepOnOpenCLMatchesSwift() throws {
+        for cl in try openCLDevices() { try checkTrainingStep(on: cl) }
+    }
+
+    func checkTrainingStep(on cl: Device) throws {
         func step(_ d: Device) throws -> (Double, [Float]) {
             let model = try GraphTransformer(Self.tiny)
             let p = try model.initialParameters(on: d, seed: 11)
@@ -85,9 +93,46 @@ final class GraphTransformerTests: XCTestCase {
         let lossErr = abs(lossCL - lossSwift) / abs(lossSwift)
         var paramErr: Float = 0
         for i in paramsCL.indices { paramErr = max(paramErr, abs(paramsCL[i] - paramsSwift[i]) / max(abs(paramsSwift[i]), 1e-2)) }
-        print("training step parity: loss rel err \(lossErr), max param rel err \(paramErr)")
-        XCTAssertLessThan(lossErr, 1e-4)
-        XCTAssertLessThan(paramErr, 1e-4)
+        print("training step parity (\(cl.isGPU ? "GPU" : "CPU")-shaped kernels): loss rel err \(lossErr), max param rel err \(paramErr)")
+        XCTAssertLessThan(lossErr, 1e-4, "\(cl.isGPU ? "GPU" : "CPU")-shaped kernels")
+        XCTAssertLessThan(paramErr, 1e-4, "\(cl.isGPU ? "GPU" : "CPU")-shaped kernels")
+    }
+
+    /// Sampling workspaces take other paths (the attention kernel applies FiLM; no raw scores kept).
+    func testSamplingForwardOnOpenCLMatchesSwift() throws {
+        func logits(_ d: Device) throws -> [Float] {
+            let model = try GraphTransformer(Self.tiny)
+            let p = try model.initialParameters(on: d, seed: 5)
+            let w = try model.makeWorkspace(device: d, capacity: 2, training: false)
+            _ = try fillBatch(d, w)
+            try model.forward(p, w, graphs: 2)
+            return try d.download(w.out.xLogits) + d.download(w.out.eLogits)
+        }
+        let want = try logits(Device())
+        for cl in try openCLDevices() {
+            let got = try logits(cl), err = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThan(err, 1e-5, "\(cl.isGPU ? "GPU" : "CPU")-shaped kernels: max abs err \(err)")
+        }
+    }
+
+    /// The batched products (q, k, v; e_mul, e_add; the FiLM maps of y) run as one launch only while
+    /// the parameter layout and the activation arena keep each group's views at one stride.
+    func testLayerGroupsLieAtEqualStrides() throws {
+        let model = try GraphTransformer(Self.tiny), d = Device()
+        let p = try model.initialParameters(on: d, seed: 1)
+        for training in [false, true] {
+            let w = try model.makeWorkspace(device: d, capacity: 2, training: training)
+            let l = model.layers[0], s = w.acts(layer: 0), n = w.n
+            let groups: [([Linear], [View], Int)] = [([l.q, l.k, l.v], [s.q, s.k, s.v], 2 * n),
+                                                     ([l.eMul, l.eAdd], [s.e1, s.e2], 2 * n * n),
+                                                     ([l.yeMul, l.yeAdd, l.yxMul, l.yxAdd], [s.yem, s.yea, s.yxm, s.yxa], 2)]
+            for (layers, outs, rows) in groups {
+                let name = "\(layers.count) layers, training \(training)"
+                XCTAssertNotNil(GEMMBatch.stride(outs, apart: rows * layers[0].outDim), "outputs of \(name)")
+                XCTAssertNotNil(GEMMBatch.stride(layers.map { p.value($0.weight, $0.inDim * $0.outDim) }, apart: 0), "weights of \(name)")
+                XCTAssertNotNil(GEMMBatch.stride(layers.map { p.value($0.bias, $0.outDim) }, apart: 0), "biases of \(name)")
+            }
+        }
     }
 
     func testForwardIgnoresPaddedNodes() throws {

@@ -29,6 +29,8 @@ final class CLContext: @unchecked Sendable {
     private var kernels: [String: cl_kernel] = [:]
     /// Per-kernel device time; nil unless NASDIFF_PROFILE=1.
     let profile: KernelProfile?
+    /// Kernels enqueued so far (tests check that fused and batched paths take the launches they claim).
+    private(set) var launches = 0
 
     init(_ info: OpenCLDeviceInfo) throws {
         self.info = info
@@ -205,6 +207,7 @@ final class CLContext: @unchecked Sendable {
         case (nil, false): rc = clEnqueueNDRangeKernel(queue, k, dims, nil, &g, nil, 0, nil, nil)
         }
         try check(rc, "clEnqueueNDRangeKernel(\(name))")
+        launches += 1
         if let profile, let event { try profile.record("\(name) \(global)", event) }
     }
 }

@@ -25,6 +25,16 @@ public struct OpenCLDeviceInfo: @unchecked Sendable, CustomStringConvertible {
     }
 }
 
+extension OpenCLDeviceInfo {
+    /// The same device with the host choosing GPU-shaped kernels for it: tests run the whole model's
+    /// GPU path (tiled and batched GEMMs, fused attention and LayerNorm) on PoCL this way.
+    func treatedAsGPU() -> OpenCLDeviceInfo {
+        OpenCLDeviceInfo(platform: platform, name: name, isGPU: true, computeUnits: computeUnits, globalMemoryBytes: globalMemoryBytes,
+                         maxAllocationBytes: maxAllocationBytes, localMemoryBytes: localMemoryBytes, openCLCVersion: openCLCVersion,
+                         nvidiaComputeCapability: nil, id: id)
+    }
+}
+
 public enum OpenCLDiscovery {
     /// All OpenCL devices on all platforms. An empty list when there is no driver at all
     /// (clGetPlatformIDs returns CL_PLATFORM_NOT_FOUND_KHR, -1001), which is not an error.

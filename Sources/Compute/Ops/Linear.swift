@@ -147,25 +147,35 @@ extension Device {
 
     // MARK: GPU GEMMs
 
-    /// C (m×n) = A·B (+ bias) or C += A·B with the tiled kernel gemm_<layout>_<tile>.
-    private func gemmOnGPU(_ layout: String, c: View, a: View, b: View, bias: View?, mask: RowMask?, relu: Bool, accumulate: Bool,
-                           m: Int, n: Int, k: Int, tile: Int?, slices: Int?) throws {
+    /// C (m×n) = A·B (+ bias) or C += A·B with the tiled kernel gemm_<layout>_<tile>; for each member
+    /// of `batch` when it has several (their views at its strides from the ones given).
+    func gemmOnGPU(_ layout: String, c: View, a: View, b: View, bias: View?, mask: RowMask?, relu: Bool, accumulate: Bool,
+                   m: Int, n: Int, k: Int, tile: Int?, slices: Int?, batch: GEMMBatch = .single) throws {
         guard let cl else { return }
         // The tensor-core kernels come in 64-tiles only: on the H100, whole sampling and training runs
         // were faster than with 128-tiles, whose kernel held 223 registers per item (Benchmarks/RESULTS.md).
         let tensorCores = cl.tensorCoreGEMM
-        let plan = GEMMPlan.choose(m: m, n: n, k: k, computeUnits: cl.info.computeUnits,
+        let plan = GEMMPlan.choose(m: m, n: n, k: k, members: batch.count, computeUnits: cl.info.computeUnits,
                                    tile: tensorCores ? 64 : tile ?? GEMMPlan.tileOverride, slices: slices)
+        // Split-K partials are reduced with one bias, so a batch that needs them runs member by member.
+        if batch.count > 1 && plan.slices > 1 {
+            for z in 0..<batch.count {
+                try gemmOnGPU(layout, c: batch.member(z, c, \.c), a: batch.member(z, a, \.a), b: batch.member(z, b, \.b),
+                              bias: bias.map { batch.member(z, $0, \.bias) }, mask: mask, relu: relu, accumulate: accumulate,
+                              m: m, n: n, k: k, tile: tile, slices: slices)
+            }
+            return
+        }
         let tilesN = (n + plan.tile - 1) / plan.tile, tilesM = (m + plan.tile - 1) / plan.tile
         let file: String, kernel: String, local: [Int], global: [Int]
         if tensorCores {      // Kernels/linear_tc.cl: 4 warps per 64-tile
             file = "linear_tc"; kernel = "gemm_tc_\(layout)_64"
             local = [128, 1, 1]
-            global = [tilesN * local[0], tilesM, plan.slices]
+            global = [tilesN * local[0], tilesM, batch.count * plan.slices]
         } else {
             file = "linear"; kernel = "gemm_\(layout)_\(plan.tile)"
             local = [plan.tile / 8, plan.tile / 8, 1]
-            global = [tilesN * local[0], tilesM * local[1], plan.slices]
+            global = [tilesN * local[0], tilesM * local[1], batch.count * plan.slices]
         }
         // The epilogue: mode & 3 = mask kind (0 none, 1 node rows, 2 pair rows), mode & 4 = ReLU.
         let mode = (mask == nil ? 0 : mask!.pairs ? 2 : 1) | (relu ? 4 : 0)
@@ -173,13 +183,15 @@ extension Device {
         if plan.slices == 1 {
             return try cl.launch(file, kernel,
                                  [.view(c), .view(a), .view(b), .view(bias ?? c), .int(bias == nil ? 0 : 1),
-                                  .int(accumulate ? 1 : 0)] + maskArgs + [.int(m), .int(n), .int(k), .int(k), .int(0)],
+                                  .int(accumulate ? 1 : 0)] + maskArgs + [.int(m), .int(n), .int(k), .int(k), .int(0),
+                                  .int(1), .int(batch.c), .int(batch.a), .int(batch.b), .int(batch.bias)],
                                  global: global, local: local)
         }
         let partials = try LinearScratch.shared.view(on: self, count: plan.slices * m * n)
         try cl.launch(file, kernel,
                       [.view(partials), .view(a), .view(b), .view(c), .int(0), .int(0), .view(c), .int(0), .int(1),
-                       .int(m), .int(n), .int(k), .int(plan.kChunk), .int(m * n)],
+                       .int(m), .int(n), .int(k), .int(plan.kChunk), .int(m * n),
+                       .int(plan.slices), .int(0), .int(0), .int(0), .int(0)],
                       global: global, local: local)
         try cl.launch("linear", "gemm_splitk_reduce",
                       [.view(c), .view(partials), .view(bias ?? c), .int(bias == nil ? 0 : 1), .int(accumulate ? 1 : 0)]
@@ -189,7 +201,7 @@ extension Device {
 
     /// sums[c] += Σ_r g[r, c]; rows are split into slices (reduced after) when there are few columns
     /// and many rows, so enough work-groups run to use the memory bandwidth.
-    private func columnSumOnGPU(into sums: View, _ g: View, rows: Int, cols: Int, slices forced: Int?) throws {
+    func columnSumOnGPU(into sums: View, _ g: View, rows: Int, cols: Int, slices forced: Int?) throws {
         guard let cl else { return }
         let groups = (cols + 63) / 64
         let wanted = forced ?? min(2 * cl.info.computeUnits / groups, rows / 1024)
@@ -225,11 +237,12 @@ struct GEMMPlan: Equatable {
 
     /// 128-tiles when there are at least two per compute unit (at ≤ 128 registers per work-item an
     /// H100 SM holds two 256-work-item groups); else 64-tiles; and when even those leave compute units idle and K is long,
-    /// split K so that about two groups per compute unit run, each over at least 256 of K.
-    static func choose(m: Int, n: Int, k: Int, computeUnits: Int, tile forcedTile: Int? = nil,
+    /// split K so that about two groups per compute unit run, each over at least 256 of K. `members`
+    /// products of this shape run in the same launch.
+    static func choose(m: Int, n: Int, k: Int, members: Int = 1, computeUnits: Int, tile forcedTile: Int? = nil,
                        slices forcedSlices: Int? = nil) -> GEMMPlan {
         let cus = max(1, computeUnits)
-        func tiles(_ t: Int) -> Int { ((m + t - 1) / t) * ((n + t - 1) / t) }
+        func tiles(_ t: Int) -> Int { ((m + t - 1) / t) * ((n + t - 1) / t) * max(1, members) }
         let tile = forcedTile ?? (tiles(128) >= 2 * cus ? 128 : 64)
         var slices = forcedSlices ?? (tiles(tile) >= cus ? 1 : min((2 * cus + tiles(tile) - 1) / tiles(tile), k / 256))
         slices = max(1, min(slices, (k + 15) / 16))
