@@ -123,3 +123,13 @@ __kernel void attention_backward(__global float* dq, int dq_off, __global float*
         dq[row * dim + c] += dqSum * scale;
     }
 }
+
+// The B operand of the fused edge attention (edge_attention.cl): Wp[r][kk] for packed row
+// r = blk·64 + t is W_mul[c][kk] when t < 32 and W_add[c][kk] otherwise, c = blk·32 + t % 32; 0 past dim.
+__kernel void pack_edge_weights(__global float* Wp, int Wp_off, __global const float* wmul, int wmul_off,
+                                __global const float* wadd, int wadd_off, int dim, int de, int blocks) {
+    const int i = get_global_id(0);
+    if (i >= blocks * 64 * de) return;
+    const int r = i / de, kk = i % de, t = r % 64, c = (r / 64) * 32 + t % 32;
+    Wp[Wp_off + i] = c >= dim ? 0.0f : t < 32 ? wmul[wmul_off + c * de + kk] : wadd[wadd_off + c * de + kk];
+}

@@ -14,6 +14,7 @@
 //   CPU: one work-item per small block of C, float8 loops over contiguous memory, no local memory.
 
 #include "gemm_epilogue.cl"
+#include "edge_attention.cl"
 
 #define BK 16     // depth of one k-step of local-memory tiles
 #define PAD 4     // local row padding: keeps rows float4-aligned and spreads transposing stores over banks
@@ -35,7 +36,9 @@ __attribute__((always_inline)) inline void stage_tile(__local float* L, __global
 }
 
 // One BM×BN tile of C (M×N, row-major) for K-slice `slice`:
-//   accumulate = 0: C = A·B (+ bias[col] when has_bias);  accumulate = 1: C += A·B.
+//   accumulate = 0: C = A·B (+ bias[col] when has_bias);  accumulate = 1: C += A·B;
+//   to_local = 1: the raw tile A·B into local Ct[(row − m0)·(BN + 1) + col − n0] instead, for a fused
+//   epilogue of the calling kernel (C, bias and mask unused).
 // Work-item (tx, ty) owns rows {ty·4 + 0..3, BM/2 + ty·4 + 0..3} and the same pattern of columns:
 // two float4 fragments per operand, so the 8 work-items of a float4 phase hit 32 distinct banks.
 __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global const float* A, __global const float* B,
@@ -43,7 +46,8 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
                       __global const float* mask, int epilogue, int mask_n,
                       int M, int N, int K, int k_chunk, int slice, int c_slice_stride,
                       __local float4* As4, __local float4* Bs4,
-                      const int BM, const int BN, const int a_along_k, const int b_along_k) {
+                      const int BM, const int BN, const int a_along_k, const int b_along_k,
+                      __local float* Ct, const int to_local) {
     const int tx = get_local_id(0), ty = get_local_id(1);
     const int nthreads = (BM / 8) * (BN / 8);
     const int tid = ty * (BN / 8) + tx;
@@ -92,6 +96,7 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
         #pragma unroll
         for (int j = 0; j < 8; ++j) {
             const int col = n0 + (j < 4 ? tx * 4 + j : BN / 2 + tx * 4 + j - 4);
+            if (to_local) { Ct[(row - m0) * (BN + 1) + col - n0] = acc[i][j]; continue; }
             if (col >= N) continue;
             const int idx = row * N + col;
             if (accumulate) C[idx] += acc[i][j];
@@ -117,7 +122,8 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
     const int member = get_group_id(2) / slices, slice = get_group_id(2) % slices;                      \
     gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,  \
               bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,   \
-              mask_n, M, N, K, k_chunk, slice, c_slice_stride, As, Bs, BM, BN, A_ALONG_K, B_ALONG_K);    \
+              mask_n, M, N, K, k_chunk, slice, c_slice_stride, As, Bs, BM, BN, A_ALONG_K, B_ALONG_K,     \
+              (__local float*)As, 0);                                                                    \
 }
 
 // 128×128 tiles (256 work-items) for big products; 64×64 (64 work-items) when 128-tiles would leave
@@ -128,6 +134,27 @@ GEMM_KERNEL(gemm_nn_128, 128, 128, 1, 0)
 GEMM_KERNEL(gemm_nn_64, 64, 64, 1, 0)
 GEMM_KERNEL(gemm_tn_128, 128, 128, 0, 0)
 GEMM_KERNEL(gemm_tn_64, 64, 64, 0, 0)
+
+// Sampling's edge attention (edge_attention.cl) on a 64×64 float32 GEMM tile of E (pairs × de) times
+// the packed weights Wp (blocks·64 × de, W's layout). Local size (8, 8), global (blocks·8, ⌈pairs/64⌉·8).
+__kernel __attribute__((reqd_work_group_size(8, 8, 1)))
+void edge_attention_64(__global float* fe, int fe_off, __global float* wv, int wv_off,
+                       __global const float* E, int E_off, __global const float* Wp, int Wp_off,
+                       __global const float* bmul, int bmul_off, __global const float* badd, int badd_off,
+                       __global const float* q, int q_off, __global const float* k, int k_off,
+                       __global const float* v, int v_off, __global const float* mask, int mask_off,
+                       __global const float* fmul, int fmul_off, __global const float* fadd, int fadd_off,
+                       int graphs, int n, int dim, int de, int blocks, float scale) {
+    __local float4 As[BK * (64 + PAD) / 4];
+    __local float4 Bs[BK * (64 + PAD) / 4];
+    __local float Ct[64 * 65];
+    gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
+              As, Bs, 64, 64, 1, 1, Ct, 1);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    edge_attention_tile(Ct, 65, get_group_id(1) * 64, get_group_id(0) * 32, get_local_id(1) * 8 + get_local_id(0), 64,
+                        fe + fe_off, wv + wv_off, bmul + bmul_off, badd + badd_off, q + q_off, k + k_off, v + v_off,
+                        mask + mask_off, fmul + fmul_off, fadd + fadd_off, graphs, n, dim, scale);
+}
 
 // C[i] = (accumulate ? C[i] : epilogue(bias, mask)) + Σ_s P[s·count + i], summing slices in order
 // so the result does not depend on scheduling.

@@ -27,6 +27,7 @@
 #endif
 
 #include "gemm_epilogue.cl"
+#include "edge_attention.cl"
 
 // Fragment element (x, k) of a staged operand: x-major when it was read along k, else k-major.
 #define STAGED(L, x, k, BX, ALONG_K) ((ALONG_K) ? (L)[(x) * (TC_BK + 4) + (k)] : (L)[(k) * ((BX) + 8) + (x)])
@@ -77,7 +78,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
         int has_bias, int accumulate, __global const float* mask, int epilogue, int mask_n,
         int M, int N, int K, int k_chunk, int slice, int c_slice_stride, __local float* As, __local float* Bs,
         const int BM, const int BN, const int WARPS_M, const int WARPS_N, const int MT, const int NT,
-        const int a_along_k, const int b_along_k) {
+        const int a_along_k, const int b_along_k, __local float* Ct, const int to_local) {
     const int tid = get_local_id(0), nthreads = 32 * WARPS_M * WARPS_N;
     const int warp = tid / 32, lane = tid % 32;
     const int gid = lane / 4, tig = lane % 4;                  // mma fragment coordinates
@@ -158,7 +159,8 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
             for (int r = 0; r < 4; ++r) {
                 const int row = m0 + wm0 + i * 16 + gid + 8 * (r / 2);
                 const int col = n0 + wn0 + j * 8 + 2 * tig + r % 2;
-                if (row < M && col < N) {
+                if (to_local) Ct[(row - m0) * (BN + 1) + col - n0] = acc[i][j][r];
+                else if (row < M && col < N) {
                     const int idx = row * N + col;
                     if (accumulate) C[idx] += acc[i][j][r];
                     else C[idx] = gemm_epilogue(acc[i][j][r], bias, has_bias, col, factor[i][r / 2], epilogue);
@@ -183,7 +185,7 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
     tc_gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,   \
                  bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,    \
                  mask_n, M, N, K, k_chunk, slice, c_slice_stride, As, Bs, BM, BN, WARPS_M, WARPS_N,         \
-                 (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K);                         \
+                 (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K, As, 0);                  \
 }
 
 // 64×64 tiles of 4 warps (2 × 2), each 32×32. Measured on the H100 and dropped: 128×128 tiles of 8 warps
@@ -193,5 +195,26 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
 TC_GEMM_KERNEL(gemm_tc_nt_64, 64, 64, 2, 2, 1, 1)
 TC_GEMM_KERNEL(gemm_tc_nn_64, 64, 64, 2, 2, 1, 0)
 TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, 2, 2, 0, 0)
+
+// Sampling's edge attention (edge_attention.cl) on a 64×64 tensor-core tile; arguments and packing as
+// edge_attention_64 in linear.cl. Local size 128, global (blocks·128, ⌈pairs/64⌉).
+__kernel __attribute__((reqd_work_group_size(128, 1, 1)))
+void edge_attention_tc_64(__global float* fe, int fe_off, __global float* wv, int wv_off,
+                          __global const float* E, int E_off, __global const float* Wp, int Wp_off,
+                          __global const float* bmul, int bmul_off, __global const float* badd, int badd_off,
+                          __global const float* q, int q_off, __global const float* k, int k_off,
+                          __global const float* v, int v_off, __global const float* mask, int mask_off,
+                          __global const float* fmul, int fmul_off, __global const float* fadd, int fadd_off,
+                          int graphs, int n, int dim, int de, int blocks, float scale) {
+    __local float As[64 * (TC_BK + 4) > TC_BK * 72 ? 64 * (TC_BK + 4) : TC_BK * 72];
+    __local float Bs[64 * (TC_BK + 4) > TC_BK * 72 ? 64 * (TC_BK + 4) : TC_BK * 72];
+    __local float Ct[64 * 65];
+    tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
+                 As, Bs, 64, 64, 2, 2, 2, 4, 1, 1, Ct, 1);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    edge_attention_tile(Ct, 65, get_group_id(1) * 64, get_group_id(0) * 32, get_local_id(0), 128,
+                        fe + fe_off, wv + wv_off, bmul + bmul_off, badd + badd_off, q + q_off, k + k_off, v + v_off,
+                        mask + mask_off, fmul + fmul_off, fadd + fadd_off, graphs, n, dim, scale);
+}
 
 #endif

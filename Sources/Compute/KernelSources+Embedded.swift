@@ -156,6 +156,16 @@ __kernel void attention_backward(__global float* dq, int dq_off, __global float*
     }
 }
 
+// The B operand of the fused edge attention (edge_attention.cl): Wp[r][kk] for packed row
+// r = blk·64 + t is W_mul[c][kk] when t < 32 and W_add[c][kk] otherwise, c = blk·32 + t % 32; 0 past dim.
+__kernel void pack_edge_weights(__global float* Wp, int Wp_off, __global const float* wmul, int wmul_off,
+                                __global const float* wadd, int wadd_off, int dim, int de, int blocks) {
+    const int i = get_global_id(0);
+    if (i >= blocks * 64 * de) return;
+    const int r = i / de, kk = i % de, t = r % 64, c = (r / 64) * 32 + t % 32;
+    Wp[Wp_off + i] = c >= dim ? 0.0f : t < 32 ? wmul[wmul_off + c * de + kk] : wadd[wadd_off + c * de + kk];
+}
+
 """#,
         "concat": #"""
 // Concatenation with a per-graph vector broadcast over positions (dinas-spec §3.2: the class
@@ -220,6 +230,55 @@ __kernel void cross_entropy(__global float* losses, int losses_off, __global flo
     float scale = grad_scale / total;
     for (int c = 0; c < classes; ++c) g[c] += scale * exp(x[c] - top);
     g[k] -= grad_scale;
+}
+
+"""#,
+        "edge_attention": #"""
+// Sampling's node–edge attention fused into the GEMM that computes its edge inputs (Ops/EdgeAttention.swift).
+// Unfused, e_mul and e_add write two pair tensors (graphs·n·n × dim each, 50 MB apiece for the dinas
+// preset at 384 graphs) that attention.cl reads straight back. Here one GEMM tile of 64 pair rows
+// multiplies E by the packed weights (pack_edge_weights in attention.cl: each 64-column block holds
+// 32 channels of e_mul, then the same 32 of e_add), leaves the raw products in local memory, and this
+// epilogue finishes attention_forward's work for those rows and channels: scores, the y FiLM of the
+// stored edge update, and the per-channel softmax over keys with the weighted sum of v. A tile holds
+// 64/n whole query rows (g, i) because n divides 64 (the host checks), so no softmax crosses tiles.
+// linear.cl (float32) and linear_tc.cl (tensor cores) include this file and supply the GEMM.
+
+// Ct: the tile's raw products, Ct[r·ldc + t] for pair row m0 + r and packed column t (t < 32: e_mul of
+// channel c0 + t, else e_add of channel c0 + t − 32). Writes fe (pair rows) and wv (node rows) for
+// the tile's query rows and channels c0 .. c0 + 31, the same values attention_forward writes given
+// e1 = (E·W_mulᵀ + b_mul)·pairmask and e2 likewise.
+__attribute__((always_inline)) inline void edge_attention_tile(
+        __local const float* Ct, const int ldc, int m0, int c0, int tid, int nthreads,
+        __global float* fe, __global float* wv, __global const float* bmul, __global const float* badd,
+        __global const float* q, __global const float* k, __global const float* v, __global const float* mask,
+        __global const float* fmul, __global const float* fadd, int graphs, int n, int dim, float scale) {
+    const int queries = 64 / n;
+    for (int item = tid; item < queries * 32; item += nthreads) {
+        const int t = item % 32, row0 = m0 + (item / 32) * n;   // neighbouring items: neighbouring channels
+        const int c = c0 + t, qrow = row0 / n, g = qrow / n;    // qrow = g·n + i
+        if (qrow >= graphs * n || c >= dim) continue;
+        const int gc = g * dim + c;
+        const float qs = q[qrow * dim + c] * scale, mi = mask[qrow];
+        const float film_mul = 1.0f + fmul[gc], film_add = fadd[gc], bm = bmul[c], ba = badd[c];
+        __local const float* tile = Ct + (row0 - m0) * ldc + t;
+        float m = -INFINITY, l = 0.0f, acc = 0.0f;
+        for (int j = 0; j < n; j++) {
+            const float mj = mask[g * n + j], pm = mi * mj;
+            const float e1 = (tile[j * ldc] + bm) * pm, e2 = (tile[j * ldc + 32] + ba) * pm;
+            const int node = (g * n + j) * dim + c;
+            const float s = qs * k[node] * (e1 + 1.0f) + e2;
+            fe[(row0 + j) * dim + c] = s * film_mul + film_add;
+            if (mj != 0.0f) {   // the online softmax of attention.cl
+                const float d = exp(-fabs(s - m)), vj = v[node];
+                const bool newMax = s > m;
+                l = newMax ? l * d + 1.0f : l + d;
+                acc = newMax ? acc * d + vj : acc + d * vj;
+                m = fmax(m, s);
+            }
+        }
+        wv[qrow * dim + c] = l > 0.0f ? acc / l : 0.0f;
+    }
 }
 
 """#,
@@ -605,6 +664,7 @@ __kernel void layernorm_param_grads_columns(__global float* dgamma, int dgamma_o
 //   CPU: one work-item per small block of C, float8 loops over contiguous memory, no local memory.
 
 #include "gemm_epilogue.cl"
+#include "edge_attention.cl"
 
 #define BK 16     // depth of one k-step of local-memory tiles
 #define PAD 4     // local row padding: keeps rows float4-aligned and spreads transposing stores over banks
@@ -626,7 +686,9 @@ __attribute__((always_inline)) inline void stage_tile(__local float* L, __global
 }
 
 // One BM×BN tile of C (M×N, row-major) for K-slice `slice`:
-//   accumulate = 0: C = A·B (+ bias[col] when has_bias);  accumulate = 1: C += A·B.
+//   accumulate = 0: C = A·B (+ bias[col] when has_bias);  accumulate = 1: C += A·B;
+//   to_local = 1: the raw tile A·B into local Ct[(row − m0)·(BN + 1) + col − n0] instead, for a fused
+//   epilogue of the calling kernel (C, bias and mask unused).
 // Work-item (tx, ty) owns rows {ty·4 + 0..3, BM/2 + ty·4 + 0..3} and the same pattern of columns:
 // two float4 fragments per operand, so the 8 work-items of a float4 phase hit 32 distinct banks.
 __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global const float* A, __global const float* B,
@@ -634,7 +696,8 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
                       __global const float* mask, int epilogue, int mask_n,
                       int M, int N, int K, int k_chunk, int slice, int c_slice_stride,
                       __local float4* As4, __local float4* Bs4,
-                      const int BM, const int BN, const int a_along_k, const int b_along_k) {
+                      const int BM, const int BN, const int a_along_k, const int b_along_k,
+                      __local float* Ct, const int to_local) {
     const int tx = get_local_id(0), ty = get_local_id(1);
     const int nthreads = (BM / 8) * (BN / 8);
     const int tid = ty * (BN / 8) + tx;
@@ -683,6 +746,7 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
         #pragma unroll
         for (int j = 0; j < 8; ++j) {
             const int col = n0 + (j < 4 ? tx * 4 + j : BN / 2 + tx * 4 + j - 4);
+            if (to_local) { Ct[(row - m0) * (BN + 1) + col - n0] = acc[i][j]; continue; }
             if (col >= N) continue;
             const int idx = row * N + col;
             if (accumulate) C[idx] += acc[i][j];
@@ -708,7 +772,8 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
     const int member = get_group_id(2) / slices, slice = get_group_id(2) % slices;                      \
     gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,  \
               bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,   \
-              mask_n, M, N, K, k_chunk, slice, c_slice_stride, As, Bs, BM, BN, A_ALONG_K, B_ALONG_K);    \
+              mask_n, M, N, K, k_chunk, slice, c_slice_stride, As, Bs, BM, BN, A_ALONG_K, B_ALONG_K,     \
+              (__local float*)As, 0);                                                                    \
 }
 
 // 128×128 tiles (256 work-items) for big products; 64×64 (64 work-items) when 128-tiles would leave
@@ -719,6 +784,27 @@ GEMM_KERNEL(gemm_nn_128, 128, 128, 1, 0)
 GEMM_KERNEL(gemm_nn_64, 64, 64, 1, 0)
 GEMM_KERNEL(gemm_tn_128, 128, 128, 0, 0)
 GEMM_KERNEL(gemm_tn_64, 64, 64, 0, 0)
+
+// Sampling's edge attention (edge_attention.cl) on a 64×64 float32 GEMM tile of E (pairs × de) times
+// the packed weights Wp (blocks·64 × de, W's layout). Local size (8, 8), global (blocks·8, ⌈pairs/64⌉·8).
+__kernel __attribute__((reqd_work_group_size(8, 8, 1)))
+void edge_attention_64(__global float* fe, int fe_off, __global float* wv, int wv_off,
+                       __global const float* E, int E_off, __global const float* Wp, int Wp_off,
+                       __global const float* bmul, int bmul_off, __global const float* badd, int badd_off,
+                       __global const float* q, int q_off, __global const float* k, int k_off,
+                       __global const float* v, int v_off, __global const float* mask, int mask_off,
+                       __global const float* fmul, int fmul_off, __global const float* fadd, int fadd_off,
+                       int graphs, int n, int dim, int de, int blocks, float scale) {
+    __local float4 As[BK * (64 + PAD) / 4];
+    __local float4 Bs[BK * (64 + PAD) / 4];
+    __local float Ct[64 * 65];
+    gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
+              As, Bs, 64, 64, 1, 1, Ct, 1);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    edge_attention_tile(Ct, 65, get_group_id(1) * 64, get_group_id(0) * 32, get_local_id(1) * 8 + get_local_id(0), 64,
+                        fe + fe_off, wv + wv_off, bmul + bmul_off, badd + badd_off, q + q_off, k + k_off, v + v_off,
+                        mask + mask_off, fmul + fmul_off, fadd + fadd_off, graphs, n, dim, scale);
+}
 
 // C[i] = (accumulate ? C[i] : epilogue(bias, mask)) + Σ_s P[s·count + i], summing slices in order
 // so the result does not depend on scheduling.
@@ -938,6 +1024,7 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
 #endif
 
 #include "gemm_epilogue.cl"
+#include "edge_attention.cl"
 
 // Fragment element (x, k) of a staged operand: x-major when it was read along k, else k-major.
 #define STAGED(L, x, k, BX, ALONG_K) ((ALONG_K) ? (L)[(x) * (TC_BK + 4) + (k)] : (L)[(k) * ((BX) + 8) + (x)])
@@ -988,7 +1075,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
         int has_bias, int accumulate, __global const float* mask, int epilogue, int mask_n,
         int M, int N, int K, int k_chunk, int slice, int c_slice_stride, __local float* As, __local float* Bs,
         const int BM, const int BN, const int WARPS_M, const int WARPS_N, const int MT, const int NT,
-        const int a_along_k, const int b_along_k) {
+        const int a_along_k, const int b_along_k, __local float* Ct, const int to_local) {
     const int tid = get_local_id(0), nthreads = 32 * WARPS_M * WARPS_N;
     const int warp = tid / 32, lane = tid % 32;
     const int gid = lane / 4, tig = lane % 4;                  // mma fragment coordinates
@@ -1069,7 +1156,8 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
             for (int r = 0; r < 4; ++r) {
                 const int row = m0 + wm0 + i * 16 + gid + 8 * (r / 2);
                 const int col = n0 + wn0 + j * 8 + 2 * tig + r % 2;
-                if (row < M && col < N) {
+                if (to_local) Ct[(row - m0) * (BN + 1) + col - n0] = acc[i][j][r];
+                else if (row < M && col < N) {
                     const int idx = row * N + col;
                     if (accumulate) C[idx] += acc[i][j][r];
                     else C[idx] = gemm_epilogue(acc[i][j][r], bias, has_bias, col, factor[i][r / 2], epilogue);
@@ -1094,7 +1182,7 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
     tc_gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,   \
                  bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,    \
                  mask_n, M, N, K, k_chunk, slice, c_slice_stride, As, Bs, BM, BN, WARPS_M, WARPS_N,         \
-                 (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K);                         \
+                 (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K, As, 0);                  \
 }
 
 // 64×64 tiles of 4 warps (2 × 2), each 32×32. Measured on the H100 and dropped: 128×128 tiles of 8 warps
@@ -1104,6 +1192,27 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
 TC_GEMM_KERNEL(gemm_tc_nt_64, 64, 64, 2, 2, 1, 1)
 TC_GEMM_KERNEL(gemm_tc_nn_64, 64, 64, 2, 2, 1, 0)
 TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, 2, 2, 0, 0)
+
+// Sampling's edge attention (edge_attention.cl) on a 64×64 tensor-core tile; arguments and packing as
+// edge_attention_64 in linear.cl. Local size 128, global (blocks·128, ⌈pairs/64⌉).
+__kernel __attribute__((reqd_work_group_size(128, 1, 1)))
+void edge_attention_tc_64(__global float* fe, int fe_off, __global float* wv, int wv_off,
+                          __global const float* E, int E_off, __global const float* Wp, int Wp_off,
+                          __global const float* bmul, int bmul_off, __global const float* badd, int badd_off,
+                          __global const float* q, int q_off, __global const float* k, int k_off,
+                          __global const float* v, int v_off, __global const float* mask, int mask_off,
+                          __global const float* fmul, int fmul_off, __global const float* fadd, int fadd_off,
+                          int graphs, int n, int dim, int de, int blocks, float scale) {
+    __local float As[64 * (TC_BK + 4) > TC_BK * 72 ? 64 * (TC_BK + 4) : TC_BK * 72];
+    __local float Bs[64 * (TC_BK + 4) > TC_BK * 72 ? 64 * (TC_BK + 4) : TC_BK * 72];
+    __local float Ct[64 * 65];
+    tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
+                 As, Bs, 64, 64, 2, 2, 2, 4, 1, 1, Ct, 1);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    edge_attention_tile(Ct, 65, get_group_id(1) * 64, get_group_id(0) * 32, get_local_id(0), 128,
+                        fe + fe_off, wv + wv_off, bmul + bmul_off, badd + badd_off, q + q_off, k + k_off, v + v_off,
+                        mask + mask_off, fmul + fmul_off, fadd + fadd_off, graphs, n, dim, scale);
+}
 
 #endif
 

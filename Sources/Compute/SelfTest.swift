@@ -128,6 +128,38 @@ public enum SelfTest {
                                         q: q.all, k: k.all, v: v.all, e1: e1.all, probs: pr.all, nodeMask: mk.all, graphs: g, n: n, dim: c, heads: heads)
                 return try [sc, pr, wv, gq, gk, gv, ge1, ge2].flatMap { try d.download($0.all) }
             },
+            // Sampling's edge path: on a GPU one kernel computes e_mul/e_add tile by tile and finishes
+            // the attention from local memory (tensor cores where there are some); elsewhere the ops run apart.
+            Case(name: "edge attention, fused (sampling)", tolerance: 5e-5) { d in
+                let de = 20
+                let e = try d.makeBuffer(values(re * de, seed: 50)), wm = try d.makeBuffer(values(c * de, seed: 51, scale: 0.3))
+                let bm = try d.makeBuffer(values(c, seed: 52)), wa = try d.makeBuffer(values(c * de, seed: 53, scale: 0.3))
+                let ba = try d.makeBuffer(values(c, seed: 54)), mk = try d.makeBuffer(mask)
+                let q = try d.makeBuffer(values(rn * c, seed: 55)), k = try d.makeBuffer(values(rn * c, seed: 56)), v = try d.makeBuffer(values(rn * c, seed: 57))
+                let fm = try d.makeBuffer(values(g * c, seed: 58)), fa = try d.makeBuffer(values(g * c, seed: 59))
+                let fe = try d.makeBuffer(count: re * c), wv = try d.makeBuffer(count: rn * c)
+                let e1 = try d.makeBuffer(count: re * c), e2 = try d.makeBuffer(count: re * c)
+                try d.edgeAttentionForward(fe: fe.all, weightedV: wv.all, e: e.all, eMul: (wm.all, bm.all), eAdd: (wa.all, ba.all),
+                                           e1: e1.all, e2: e2.all, q: q.all, k: k.all, v: v.all, nodeMask: mk.all,
+                                           graphs: g, n: n, dim: c, edgeDim: de, heads: heads, film: (fm.all, fa.all))
+                return try d.download(fe.all) + d.download(wv.all)
+            },
+            // Three layers of one input at fixed strides (q, k, v): one batched GEMM per product on a GPU.
+            Case(name: "linear, batched members", tolerance: 1e-4) { d in
+                let rows = 200, i = 96, o = 72, stride = o * i + o + 5
+                let x = try d.makeBuffer(values(rows * i, seed: 60)), p = try d.makeBuffer(values(3 * stride, seed: 61, scale: 0.1))
+                let y = try d.makeBuffer(count: 3 * rows * o), go = try d.makeBuffer(values(3 * rows * o, seed: 62))
+                let gx = try d.makeBuffer(values(rows * i, seed: 63)), gp = try d.makeBuffer(count: 3 * stride)
+                try d.linearForward((0..<3).map { z in
+                    LinearForwardOperands(out: y.view(z * rows * o, rows * o), inp: x.all, weight: p.view(z * stride, o * i),
+                                          bias: p.view(z * stride + o * i, o))
+                }, rows: rows, inDim: i, outDim: o)
+                try d.linearBackward((0..<3).map { z in
+                    LinearBackwardOperands(dinp: gx.all, dweight: gp.view(z * stride, o * i), dbias: gp.view(z * stride + o * i, o),
+                                           dout: go.view(z * rows * o, rows * o), inp: x.all, weight: p.view(z * stride, o * i))
+                }, rows: rows, inDim: i, outDim: o)
+                return try d.download(y.all) + d.download(gx.all) + d.download(gp.all)
+            },
             Case(name: "softmax + cross-entropy", tolerance: 1e-5) { d in
                 let rows = 500, k = 7
                 let x = try d.makeBuffer(values(rows * k, seed: 31, scale: 4)), p = try d.makeBuffer(count: rows * k)

@@ -29,6 +29,11 @@ struct Linear: Sendable {
                                     rows: rows, inDim: inDim, outDim: outDim)
     }
 
+    /// This layer's weight and bias in `p`.
+    func parameters(_ p: Parameters) -> (weight: View, bias: View) {
+        (p.value(weight, inDim * outDim), p.value(bias, outDim))
+    }
+
     /// Layers of one shape over one input (q, k and v of x): one batched product on a GPU, since the
     /// parameter layout and the activation arena place their views at equal strides.
     static func forward(_ layers: [Linear], _ p: Parameters, outs: [View], inp: View, rows: Int,

@@ -86,17 +86,19 @@ struct TransformerLayer: Sendable {
         // Node–edge attention.
         // Layers of one input and shape run as one product each (their views lie at equal strides).
         try Linear.forward([q, k, v], p, outs: [s.q, s.k, s.v], inp: x, rows: rn, mask: nodes)
-        try Linear.forward([eMul, eAdd], p, outs: [s.e1, s.e2], inp: e, rows: re, mask: pairs)
         try Linear.forward([yeMul, yeAdd, yxMul, yxAdd], p, outs: [s.yem, s.yea, s.yxm, s.yxa], inp: y, rows: g)
-        // Edge update from the pre-softmax scores, FiLM'd by y. Training keeps the raw scores for the
-        // backward; sampling lets the attention kernel write the FiLM'd scores straight away.
+        // Edge update from the pre-softmax scores, FiLM'd by y. Training keeps e1 and the raw scores for
+        // the backward; sampling computes both edge inputs inside the attention on a GPU and lets it
+        // write the FiLM'd scores straight away.
         if keepProbs {
+            try Linear.forward([eMul, eAdd], p, outs: [s.e1, s.e2], inp: e, rows: re, mask: pairs)
             try d.attentionForward(scores: s.scores, probs: s.probs, weightedV: s.wv, q: s.q, k: s.k, v: s.v,
                                    e1: s.e1, e2: s.e2, nodeMask: nodeMask, graphs: g, n: n, dim: dx, heads: heads)
             try d.filmForward(out: s.fe, inp: s.scores, mul: s.yem, add: s.yea, graphs: g, positions: n * n, dim: dx)
         } else {
-            try d.attentionForward(scores: s.fe, probs: nil, weightedV: s.wv, q: s.q, k: s.k, v: s.v, e1: s.e1, e2: s.e2,
-                                   nodeMask: nodeMask, graphs: g, n: n, dim: dx, heads: heads, film: (s.yem, s.yea))
+            try d.edgeAttentionForward(fe: s.fe, weightedV: s.wv, e: e, eMul: eMul.parameters(p), eAdd: eAdd.parameters(p),
+                                       e1: s.e1, e2: s.e2, q: s.q, k: s.k, v: s.v, nodeMask: nodeMask,
+                                       graphs: g, n: n, dim: dx, edgeDim: de, heads: heads, film: (s.yem, s.yea))
         }
         try eOut.forward(p, out: s.nE, inp: s.fe, rows: re, mask: pairs)
         // Node update from the attention output, FiLM'd by y.

@@ -163,7 +163,7 @@ public extension Device {
 }
 
 /// Validates the shape arguments shared by both directions and returns s = 1/sqrt(dim/heads).
-private func attentionScale(_ op: String, graphs: Int, n: Int, dim: Int, heads: Int) throws -> Float {
+func attentionScale(_ op: String, graphs: Int, n: Int, dim: Int, heads: Int) throws -> Float {
     try requirePositive(op, ("graphs", graphs), ("n", n), ("dim", dim), ("heads", heads))
     guard dim % heads == 0 else {
         throw ComputeError.invalidSize(op: op, detail: "dim \(dim) is not a multiple of heads \(heads)")

@@ -256,6 +256,8 @@ struct GEMMPlan: Equatable {
 /// the partials before the reduction that reads them has run.
 final class LinearScratch: @unchecked Sendable {
     static let shared = LinearScratch()
+    /// The packed e_mul/e_add weights of the fused edge attention (Ops/EdgeAttention.swift).
+    static let packedEdgeWeights = LinearScratch()
 
     private struct Entry {
         weak var device: Device?

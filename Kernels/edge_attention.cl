@@ -1,0 +1,46 @@
+// Sampling's node–edge attention fused into the GEMM that computes its edge inputs (Ops/EdgeAttention.swift).
+// Unfused, e_mul and e_add write two pair tensors (graphs·n·n × dim each, 50 MB apiece for the dinas
+// preset at 384 graphs) that attention.cl reads straight back. Here one GEMM tile of 64 pair rows
+// multiplies E by the packed weights (pack_edge_weights in attention.cl: each 64-column block holds
+// 32 channels of e_mul, then the same 32 of e_add), leaves the raw products in local memory, and this
+// epilogue finishes attention_forward's work for those rows and channels: scores, the y FiLM of the
+// stored edge update, and the per-channel softmax over keys with the weighted sum of v. A tile holds
+// 64/n whole query rows (g, i) because n divides 64 (the host checks), so no softmax crosses tiles.
+// linear.cl (float32) and linear_tc.cl (tensor cores) include this file and supply the GEMM.
+
+// Ct: the tile's raw products, Ct[r·ldc + t] for pair row m0 + r and packed column t (t < 32: e_mul of
+// channel c0 + t, else e_add of channel c0 + t − 32). Writes fe (pair rows) and wv (node rows) for
+// the tile's query rows and channels c0 .. c0 + 31, the same values attention_forward writes given
+// e1 = (E·W_mulᵀ + b_mul)·pairmask and e2 likewise.
+__attribute__((always_inline)) inline void edge_attention_tile(
+        __local const float* Ct, const int ldc, int m0, int c0, int tid, int nthreads,
+        __global float* fe, __global float* wv, __global const float* bmul, __global const float* badd,
+        __global const float* q, __global const float* k, __global const float* v, __global const float* mask,
+        __global const float* fmul, __global const float* fadd, int graphs, int n, int dim, float scale) {
+    const int queries = 64 / n;
+    for (int item = tid; item < queries * 32; item += nthreads) {
+        const int t = item % 32, row0 = m0 + (item / 32) * n;   // neighbouring items: neighbouring channels
+        const int c = c0 + t, qrow = row0 / n, g = qrow / n;    // qrow = g·n + i
+        if (qrow >= graphs * n || c >= dim) continue;
+        const int gc = g * dim + c;
+        const float qs = q[qrow * dim + c] * scale, mi = mask[qrow];
+        const float film_mul = 1.0f + fmul[gc], film_add = fadd[gc], bm = bmul[c], ba = badd[c];
+        __local const float* tile = Ct + (row0 - m0) * ldc + t;
+        float m = -INFINITY, l = 0.0f, acc = 0.0f;
+        for (int j = 0; j < n; j++) {
+            const float mj = mask[g * n + j], pm = mi * mj;
+            const float e1 = (tile[j * ldc] + bm) * pm, e2 = (tile[j * ldc + 32] + ba) * pm;
+            const int node = (g * n + j) * dim + c;
+            const float s = qs * k[node] * (e1 + 1.0f) + e2;
+            fe[(row0 + j) * dim + c] = s * film_mul + film_add;
+            if (mj != 0.0f) {   // the online softmax of attention.cl
+                const float d = exp(-fabs(s - m)), vj = v[node];
+                const bool newMax = s > m;
+                l = newMax ? l * d + 1.0f : l + d;
+                acc = newMax ? acc * d + vj : acc + d * vj;
+                m = fmax(m, s);
+            }
+        }
+        wv[qrow * dim + c] = l > 0.0f ? acc / l : 0.0f;
+    }
+}

@@ -1,0 +1,60 @@
+// Sampling's edge path: the two edge linears that feed the attention, and the attention itself.
+// Unfused they cost a GEMM that writes two pair tensors and a kernel that reads them back; on a GPU
+// one kernel (Kernels/edge_attention.cl) computes them tile by tile in local memory instead, so they
+// are never stored. Training keeps the unfused ops: its backward needs e1 and the raw scores.
+
+public extension Device {
+    /// The sampling path's attention together with its edge inputs:
+    ///   e1 = (e·eMul.weightᵀ + eMul.bias)·pairMask,  e2 likewise with eAdd,
+    ///   then attentionForward(scores: fe, probs: nil, weightedV:, …, film: film).
+    /// Overwrites `fe` and `weightedV`. `e1` and `e2` are scratch for the unfused path (the Swift twin,
+    /// CPUs, and n that does not divide 64); the fused GPU kernel leaves them untouched.
+    func edgeAttentionForward(fe: View, weightedV: View, e: View, eMul: (weight: View, bias: View), eAdd: (weight: View, bias: View),
+                              e1: View, e2: View, q: View, k: View, v: View, nodeMask: View,
+                              graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int, film: (mul: View, add: View)) throws {
+        try edgeAttentionForward(fe: fe, weightedV: weightedV, e: e, eMul: eMul, eAdd: eAdd, e1: e1, e2: e2, q: q, k: k, v: v,
+                                 nodeMask: nodeMask, graphs: graphs, n: n, dim: dim, edgeDim: edgeDim, heads: heads,
+                                 film: film, fused: nil)
+    }
+}
+
+extension Device {
+    /// `fused` overrides the choice (tests run the fused kernel on PoCL).
+    func edgeAttentionForward(fe: View, weightedV: View, e: View, eMul: (weight: View, bias: View), eAdd: (weight: View, bias: View),
+                              e1: View, e2: View, q: View, k: View, v: View, nodeMask: View,
+                              graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int, film: (mul: View, add: View),
+                              fused: Bool?) throws {
+        let op = "edgeAttentionForward", pairs = graphs * n * n
+        guard let cl, fused ?? (cl.info.isGPU && n > 0 && 64 % n == 0) else {
+            try linearForward([LinearForwardOperands(out: e1, inp: e, weight: eMul.weight, bias: eMul.bias),
+                               LinearForwardOperands(out: e2, inp: e, weight: eAdd.weight, bias: eAdd.bias)],
+                              rows: pairs, inDim: edgeDim, outDim: dim, mask: RowMask(nodeMask: nodeMask, n: n, pairs: true))
+            return try attentionForward(scores: fe, probs: nil, weightedV: weightedV, q: q, k: k, v: v, e1: e1, e2: e2,
+                                        nodeMask: nodeMask, graphs: graphs, n: n, dim: dim, heads: heads, film: film)
+        }
+        let scale = try attentionScale(op, graphs: graphs, n: n, dim: dim, heads: heads)
+        try requirePositive(op, ("edgeDim", edgeDim))
+        guard 64 % n == 0 else { throw ComputeError.invalidSize(op: op, detail: "the fused kernel needs n dividing 64, got \(n)") }
+        for (view, name) in [(q, "q"), (k, "k"), (v, "v"), (weightedV, "weightedV")] { try require(op, view, graphs * n * dim, name) }
+        try require(op, fe, pairs * dim, "fe"); try require(op, e, pairs * edgeDim, "e")
+        for (w, name) in [(eMul, "eMul"), (eAdd, "eAdd")] {
+            try require(op, w.weight, dim * edgeDim, "\(name).weight"); try require(op, w.bias, dim, "\(name).bias")
+        }
+        try require(op, film.mul, graphs * dim, "film.mul"); try require(op, film.add, graphs * dim, "film.add")
+        try require(op, nodeMask, graphs * n, "nodeMask")
+
+        let blocks = (dim + 31) / 32, tilesM = (pairs + 63) / 64
+        let packed = try LinearScratch.packedEdgeWeights.view(on: self, count: blocks * 64 * edgeDim)
+        try cl.launch("attention", "pack_edge_weights",
+                      [.view(packed), .view(eMul.weight), .view(eAdd.weight), .int(dim), .int(edgeDim), .int(blocks)],
+                      global: [blocks * 64 * edgeDim])
+        let args: [CLArg] = [.view(fe), .view(weightedV), .view(e), .view(packed), .view(eMul.bias), .view(eAdd.bias),
+                             .view(q), .view(k), .view(v), .view(nodeMask), .view(film.mul), .view(film.add),
+                             .int(graphs), .int(n), .int(dim), .int(edgeDim), .int(blocks), .float(scale)]
+        if cl.tensorCoreGEMM {
+            try cl.launch("linear_tc", "edge_attention_tc_64", args, global: [blocks * 128, tilesM], local: [128, 1])
+        } else {
+            try cl.launch("linear", "edge_attention_64", args, global: [blocks * 8, tilesM * 8], local: [8, 8])
+        }
+    }
+}
