@@ -2,7 +2,7 @@
 # Every H100 measurement of issues 2 and 5 in one go, on a GPU machine without Swift: the static
 # binary (tools/build-static.sh → dist/nasdiff) against the PyTorch reference, same machine, same run.
 #   bash tools/gpu-bench.sh [stage ...]
-# stages: info selftest kernels sample train parity profile (the default set), simt variants tiles compiled
+# stages: info selftest kernels sample train parity profile (the default set), fusions simt variants tiles compiled
 # Output goes to the terminal and to $OUT/gpu-bench.log (OUT defaults to /tmp/gpu-bench).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +38,11 @@ stage_kernels() {  # tensor cores (the default on sm_80+ NVIDIA GPUs), then the 
 stage_sample() {
     run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
     run 300 "$PY" "$REF" --device cuda bench --preset dinas --batch 192 --repetitions 3
+}
+stage_fusions() {  # sampling and training without the batched linears, then also without the fused edge attention
+    NASDIFF_BATCHED_LINEAR=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
+    NASDIFF_BATCHED_LINEAR=0 run 200 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 5
+    NASDIFF_BATCHED_LINEAR=0 NASDIFF_FUSED_EDGE_ATTENTION=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
 }
 stage_simt() {  # the same sampling and training workloads with the float32 GEMMs, for the ratio
     NASDIFF_TENSOR_CORES=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3

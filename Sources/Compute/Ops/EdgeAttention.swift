@@ -1,3 +1,5 @@
+import Foundation
+
 // Sampling's edge path: the two edge linears that feed the attention, and the attention itself.
 // Unfused they cost a GEMM that writes two pair tensors and a kernel that reads them back; on a GPU
 // one kernel (Kernels/edge_attention.cl) computes them tile by tile in local memory instead, so they
@@ -18,6 +20,10 @@ public extension Device {
     }
 }
 
+/// NASDIFF_FUSED_EDGE_ATTENTION=0 keeps the edge linears and the attention apart on a GPU too, to
+/// measure what the fusion gains.
+let fusedEdgeAttentionEnabled = ProcessInfo.processInfo.environment["NASDIFF_FUSED_EDGE_ATTENTION"] != "0"
+
 extension Device {
     /// `fused` overrides the choice (tests run the fused kernel on PoCL).
     func edgeAttentionForward(fe: View, weightedV: View, e: View, eMul: (weight: View, bias: View), eAdd: (weight: View, bias: View),
@@ -25,7 +31,7 @@ extension Device {
                               graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int, film: (mul: View, add: View),
                               fused: Bool?) throws {
         let op = "edgeAttentionForward", pairs = graphs * n * n
-        guard let cl, fused ?? (cl.info.isGPU && n > 0 && 64 % n == 0) else {
+        guard let cl, fused ?? (fusedEdgeAttentionEnabled && cl.info.isGPU && n > 0 && 64 % n == 0) else {
             try linearForward([LinearForwardOperands(out: e1, inp: e, weight: eMul.weight, bias: eMul.bias),
                                LinearForwardOperands(out: e2, inp: e, weight: eAdd.weight, bias: eAdd.bias)],
                               rows: pairs, inDim: edgeDim, outDim: dim, mask: RowMask(nodeMask: nodeMask, n: n, pairs: true))
