@@ -84,7 +84,8 @@ extension Device {
               let dout = GEMMBatch.stride(members.map(\.dout), apart: 0),
               let inp = GEMMBatch.stride(members.map(\.inp), apart: 0),
               let w = GEMMBatch.stride(members.map(\.weight), apart: 0),
-              dinps.isEmpty || sharedDinp || GEMMBatch.stride(dinps, apart: rows * inDim) != nil else { return try oneByOne() }
+              dinps.isEmpty || sharedDinp || (dinps.count == members.count && GEMMBatch.stride(dinps, apart: rows * inDim) != nil)
+        else { return try oneByOne() }
         let op = "linear backward"
         try requirePositive(op, ("rows", rows), ("inDim", inDim), ("outDim", outDim))
         for m in members {
