@@ -44,3 +44,22 @@ __attribute__((always_inline)) inline void edge_attention_tile(
         wv[qrow * dim + c] = l > 0.0f ? acc / l : 0.0f;
     }
 }
+
+// The arguments of both fused kernels (edge_attention_64 in linear.cl, edge_attention_tc_64 in
+// linear_tc.cl): E (pairs × de), Wp the packed weights (blocks·64 × de), the biases of e_mul and e_add,
+// the attention's node inputs, the node mask and y's FiLM of the edge update.
+#define EDGE_ATTENTION_ARGS                                                                                 \
+    __global float* fe, int fe_off, __global float* wv, int wv_off,                                         \
+    __global const float* E, int E_off, __global const float* Wp, int Wp_off,                               \
+    __global const float* bmul, int bmul_off, __global const float* badd, int badd_off,                     \
+    __global const float* q, int q_off, __global const float* k, int k_off,                                 \
+    __global const float* v, int v_off, __global const float* mask, int mask_off,                           \
+    __global const float* fmul, int fmul_off, __global const float* fadd, int fadd_off,                     \
+    int graphs, int n, int dim, int de, int blocks, float scale
+
+// After the GEMM tile left its products in Ct (64 × 65): this group's epilogue.
+#define EDGE_ATTENTION_EPILOGUE(TID, NTHREADS)                                                              \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                                           \
+    edge_attention_tile(Ct, 65, get_group_id(1) * 64, get_group_id(0) * 32, (TID), (NTHREADS),             \
+                        fe + fe_off, wv + wv_off, bmul + bmul_off, badd + badd_off, q + q_off, k + k_off,   \
+                        v + v_off, mask + mask_off, fmul + fmul_off, fadd + fadd_off, graphs, n, dim, scale)

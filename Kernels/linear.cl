@@ -138,22 +138,13 @@ GEMM_KERNEL(gemm_tn_64, 64, 64, 0, 0)
 // Sampling's edge attention (edge_attention.cl) on a 64×64 float32 GEMM tile of E (pairs × de) times
 // the packed weights Wp (blocks·64 × de, W's layout). Local size (8, 8), global (blocks·8, ⌈pairs/64⌉·8).
 __kernel __attribute__((reqd_work_group_size(8, 8, 1)))
-void edge_attention_64(__global float* fe, int fe_off, __global float* wv, int wv_off,
-                       __global const float* E, int E_off, __global const float* Wp, int Wp_off,
-                       __global const float* bmul, int bmul_off, __global const float* badd, int badd_off,
-                       __global const float* q, int q_off, __global const float* k, int k_off,
-                       __global const float* v, int v_off, __global const float* mask, int mask_off,
-                       __global const float* fmul, int fmul_off, __global const float* fadd, int fadd_off,
-                       int graphs, int n, int dim, int de, int blocks, float scale) {
+void edge_attention_64(EDGE_ATTENTION_ARGS) {
     __local float4 As[BK * (64 + PAD) / 4];
     __local float4 Bs[BK * (64 + PAD) / 4];
     __local float Ct[64 * 65];
     gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
               As, Bs, 64, 64, 1, 1, Ct, 1);
-    barrier(CLK_LOCAL_MEM_FENCE);
-    edge_attention_tile(Ct, 65, get_group_id(1) * 64, get_group_id(0) * 32, get_local_id(1) * 8 + get_local_id(0), 64,
-                        fe + fe_off, wv + wv_off, bmul + bmul_off, badd + badd_off, q + q_off, k + k_off, v + v_off,
-                        mask + mask_off, fmul + fmul_off, fadd + fadd_off, graphs, n, dim, scale);
+    EDGE_ATTENTION_EPILOGUE(get_local_id(1) * 8 + get_local_id(0), 64);
 }
 
 // C[i] = (accumulate ? C[i] : epilogue(bias, mask)) + Σ_s P[s·count + i], summing slices in order
