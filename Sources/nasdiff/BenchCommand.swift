@@ -31,11 +31,12 @@ struct BenchKernels: ParsableCommand {
         let d = try DeviceSelection.device(request: device)
         print("Device: \(d.name)")
         let rows = try KernelBench.run(device: d, repetitions: repetitions)
-        print(pad("kernel", 16) + pad("shape", 16) + pad("rate", 16, right: true)
+        let nameWidth = rows.map(\.name.count).max()! + 2, shapeWidth = rows.map(\.shape.count).max()! + 2
+        print(pad("kernel", nameWidth) + pad("shape", shapeWidth) + pad("rate", 16, right: true)
               + pad("median ms", 11, right: true) + pad("min ms", 10, right: true)
               + pad("max ms", 10, right: true) + pad("spread", 8, right: true))
         for r in rows {
-            print(pad(r.name, 16) + pad(r.shape, 16)
+            print(pad(r.name, nameWidth) + pad(r.shape, shapeWidth)
                   + pad(String(format: "%.1f", r.rate) + " " + r.unit, 16, right: true)
                   + pad(String(format: "%.3f", r.medianMs), 11, right: true)
                   + pad(String(format: "%.3f", r.minMs), 10, right: true)

@@ -35,7 +35,31 @@ public enum KernelBench {
         for s in linearShapes {
             rows += try benchLinear(device, rows: s.rows, inDim: s.inDim, outDim: s.outDim, repetitions: reps)
         }
+        rows += try benchEdgeAttention(device, repetitions: reps)
         rows += try benchElementwise(device, repetitions: reps)
+        return rows
+    }
+
+    /// Sampling's edge path at the dinas preset's widths (384 graphs of 8 nodes, dim 512, de 128): the
+    /// e_mul/e_add GEMM and the attention apart, and (where the device fuses them) in one kernel. GFLOP/s
+    /// counts the GEMM's 2·pairs·de·2·dim.
+    static func benchEdgeAttention(_ d: Device, repetitions: Int) throws -> [Row] {
+        let graphs = 384, n = 8, dim = 512, de = 128, heads = 8, pairs = graphs * n * n, nodes = graphs * n
+        func buffer(_ count: Int, _ value: Float) throws -> View { let b = try d.makeBuffer(count: count); try d.fill(b.all, value); return b.all }
+        let e = try buffer(pairs * de, 0.5), w = try buffer(dim * de, 0.01), b = try buffer(dim, 0.1)
+        let q = try buffer(nodes * dim, 0.3), k = try buffer(nodes * dim, 0.2), v = try buffer(nodes * dim, 1), mask = try buffer(nodes, 1)
+        let film = try buffer(graphs * dim, 0.1), fe = try buffer(pairs * dim, 0), wv = try buffer(nodes * dim, 0)
+        let e1 = try buffer(pairs * dim, 0), e2 = try buffer(pairs * dim, 0)
+        let shape = "\(graphs)×\(n)×\(n) pairs, \(de)→2×\(dim)", gflop = 2.0 * Double(pairs) * Double(de) * Double(2 * dim) / 1e9
+        func run(fused: Bool) throws -> (median: Double, min: Double, max: Double) {
+            try time(d, repetitions) {
+                try d.edgeAttentionForward(fe: fe, weightedV: wv, e: e, eMul: (w, b), eAdd: (w, b), e1: e1, e2: e2, q: q, k: k, v: v,
+                                           nodeMask: mask, graphs: graphs, n: n, dim: dim, edgeDim: de, heads: heads,
+                                           film: (film, film), fused: fused)
+            }
+        }
+        var rows = [row("edge attention, apart", shape, try run(fused: false), work: gflop, unit: "GFLOP/s")]
+        if d.isGPU { rows.append(row("edge attention, fused", shape, try run(fused: true), work: gflop, unit: "GFLOP/s")) }
         return rows
     }
 
