@@ -38,13 +38,8 @@ extension Device {
     func linearForward(out: View, inp: View, weight: View, bias: View?,
                        rows: Int, inDim: Int, outDim: Int, mask: RowMask? = nil, relu: Bool = false,
                        shape: LinearKernelShape?) throws {
-        let op = "linear"
-        try requirePositive(op, ("rows", rows), ("inDim", inDim), ("outDim", outDim))
-        try require(op, inp, rows * inDim, "inp (rows·inDim)")
-        try require(op, weight, outDim * inDim, "weight (outDim·inDim)")
-        if let bias { try require(op, bias, outDim, "bias (outDim)") }
-        try require(op, out, rows * outDim, "out (rows·outDim)")
-        try mask?.check(op, rows: rows)
+        try checkLinearForward(out: out, inp: inp, weight: weight, bias: bias, rows: rows, inDim: inDim, outDim: outDim)
+        try mask?.check("linear", rows: rows)
         if let cl {
             switch shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu) {
             case .cpu:
@@ -69,14 +64,8 @@ extension Device {
 
     func linearBackward(dinp: View?, dweight: View, dbias: View?, dout: View, inp: View, weight: View,
                         rows: Int, inDim: Int, outDim: Int, shape: LinearKernelShape?) throws {
-        let op = "linear backward"
-        try requirePositive(op, ("rows", rows), ("inDim", inDim), ("outDim", outDim))
-        try require(op, dout, rows * outDim, "dout (rows·outDim)")
-        try require(op, inp, rows * inDim, "inp (rows·inDim)")
-        try require(op, weight, outDim * inDim, "weight (outDim·inDim)")
-        if let dinp { try require(op, dinp, rows * inDim, "dinp (rows·inDim)") }
-        try require(op, dweight, outDim * inDim, "dweight (outDim·inDim)")
-        if let dbias { try require(op, dbias, outDim, "dbias (outDim)") }
+        try checkLinearBackward(dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,
+                                rows: rows, inDim: inDim, outDim: outDim)
         if let cl {
             switch shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu) {
             case .cpu:
@@ -121,6 +110,28 @@ extension Device {
                             b: StridedMatrix(base: UnsafePointer(inp.ptr.p), rowStride: inDim, colStride: 1),
                             c: dweight.ptr.p, ldc: inDim, bias: nil, accumulate: true)
         if let dbias { addColumnSums(into: dbias.ptr, dout.ptr, rows: rows, cols: outDim) }
+    }
+
+    /// The size checks of one linear forward (also run for every member of a batched one).
+    func checkLinearForward(out: View, inp: View, weight: View, bias: View?, rows: Int, inDim: Int, outDim: Int) throws {
+        let op = "linear"
+        try requirePositive(op, ("rows", rows), ("inDim", inDim), ("outDim", outDim))
+        try require(op, inp, rows * inDim, "inp (rows·inDim)")
+        try require(op, weight, outDim * inDim, "weight (outDim·inDim)")
+        if let bias { try require(op, bias, outDim, "bias (outDim)") }
+        try require(op, out, rows * outDim, "out (rows·outDim)")
+    }
+
+    func checkLinearBackward(dinp: View?, dweight: View, dbias: View?, dout: View, inp: View, weight: View,
+                             rows: Int, inDim: Int, outDim: Int) throws {
+        let op = "linear backward"
+        try requirePositive(op, ("rows", rows), ("inDim", inDim), ("outDim", outDim))
+        try require(op, dout, rows * outDim, "dout (rows·outDim)")
+        try require(op, inp, rows * inDim, "inp (rows·inDim)")
+        try require(op, weight, outDim * inDim, "weight (outDim·inDim)")
+        if let dinp { try require(op, dinp, rows * inDim, "dinp (rows·inDim)") }
+        try require(op, dweight, outDim * inDim, "dweight (outDim·inDim)")
+        if let dbias { try require(op, dbias, outDim, "dbias (outDim)") }
     }
 
     /// into[c] += Σ_r g[r·cols + c]. Each task sums a chunk of 512 whole rows (streaming memory in

@@ -54,16 +54,10 @@ extension Device {
               let a = GEMMBatch.stride(members.map(\.inp), apart: 0),
               let b = GEMMBatch.stride(members.map(\.weight), apart: 0),
               let bias = GEMMBatch.stride(members.map(\.bias), apart: 0) else { return try oneByOne() }
-        // The single-member checks, for every member.
-        let op = "linear"
-        try requirePositive(op, ("rows", rows), ("inDim", inDim), ("outDim", outDim))
         for m in members {
-            try require(op, m.inp, rows * inDim, "inp (rows·inDim)")
-            try require(op, m.weight, outDim * inDim, "weight (outDim·inDim)")
-            if let bias = m.bias { try require(op, bias, outDim, "bias (outDim)") }
-            try require(op, m.out, rows * outDim, "out (rows·outDim)")
+            try checkLinearForward(out: m.out, inp: m.inp, weight: m.weight, bias: m.bias, rows: rows, inDim: inDim, outDim: outDim)
         }
-        try mask?.check(op, rows: rows)
+        try mask?.check("linear", rows: rows)
         let first = members[0]
         try gemmOnGPU("nt", c: first.out, a: first.inp, b: first.weight, bias: first.bias, mask: mask, relu: relu,
                       accumulate: false, m: rows, n: outDim, k: inDim, tile: tile, slices: slices,
@@ -86,15 +80,9 @@ extension Device {
               let w = GEMMBatch.stride(members.map(\.weight), apart: 0),
               dinps.isEmpty || sharedDinp || (dinps.count == members.count && GEMMBatch.stride(dinps, apart: rows * inDim) != nil)
         else { return try oneByOne() }
-        let op = "linear backward"
-        try requirePositive(op, ("rows", rows), ("inDim", inDim), ("outDim", outDim))
         for m in members {
-            try require(op, m.dout, rows * outDim, "dout (rows·outDim)")
-            try require(op, m.inp, rows * inDim, "inp (rows·inDim)")
-            try require(op, m.weight, outDim * inDim, "weight (outDim·inDim)")
-            if let dinp = m.dinp { try require(op, dinp, rows * inDim, "dinp (rows·inDim)") }
-            try require(op, m.dweight, outDim * inDim, "dweight (outDim·inDim)")
-            if let dbias = m.dbias { try require(op, dbias, outDim, "dbias (outDim)") }
+            try checkLinearBackward(dinp: m.dinp, dweight: m.dweight, dbias: m.dbias, dout: m.dout, inp: m.inp, weight: m.weight,
+                                    rows: rows, inDim: inDim, outDim: outDim)
         }
         let first = members[0]
         if let dinp = first.dinp {
