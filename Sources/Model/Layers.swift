@@ -41,7 +41,8 @@ struct Linear: Sendable {
         let l = layers[0]
         precondition(layers.allSatisfy { $0.inDim == l.inDim && $0.outDim == l.outDim } && outs.count == layers.count)
         try p.device.linearForward(zip(layers, outs).map { layer, out in
-            LinearForwardOperands(out: out, inp: inp, weight: p.value(layer.weight, l.inDim * l.outDim), bias: p.value(layer.bias, l.outDim))
+            let (weight, bias) = layer.parameters(p)
+            return LinearForwardOperands(out: out, inp: inp, weight: weight, bias: bias)
         }, rows: rows, inDim: l.inDim, outDim: l.outDim, mask: mask, relu: relu)
     }
 
@@ -51,7 +52,7 @@ struct Linear: Sendable {
         precondition(layers.allSatisfy { $0.inDim == l.inDim && $0.outDim == l.outDim } && douts.count == layers.count)
         try p.device.linearBackward(zip(layers, douts).map { layer, dout in
             LinearBackwardOperands(dinp: dinp, dweight: p.grad(layer.weight, l.inDim * l.outDim), dbias: p.grad(layer.bias, l.outDim),
-                                   dout: dout, inp: inp, weight: p.value(layer.weight, l.inDim * l.outDim))
+                                   dout: dout, inp: inp, weight: layer.parameters(p).weight)
         }, rows: rows, inDim: l.inDim, outDim: l.outDim)
     }
 
