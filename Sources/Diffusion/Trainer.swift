@@ -22,6 +22,7 @@ public final class Trainer {
     let device: Device
     let data: TrainingSet
     let batches: BatchBuilder
+    let prefetch: BatchPrefetch
     let validation: [Int]
     let workspace: Workspace
     let m: Buffer, v: Buffer, vMax: Buffer
@@ -50,6 +51,7 @@ public final class Trainer {
         batches = BatchBuilder(data: data, order: train, options: opts, conditions: record.conditions, schedule: record.schedule,
                                nodeNoise: MarginalTransitions(marginal: record.nodeMarginal),
                                edgeNoise: MarginalTransitions(marginal: record.edgeMarginal), model: record.model)
+        prefetch = BatchPrefetch(batches)
         workspace = try model.makeWorkspace(device: device, capacity: opts.batch, training: true)
         if let resume {
             parameters = try model.parameters(on: device, values: resume.parameters)
@@ -101,7 +103,7 @@ public final class Trainer {
     @discardableResult
     public func step() throws -> Loss {
         let opts = record.training, s = record.step
-        let h = batches.build(graphs: batches.members(step: s), step: s, dropConditions: true)
+        let h = prefetch.batch(step: s)
         try workspace.upload(h, device: device)
         try model.forward(parameters, workspace, graphs: opts.batch)
         let loss = try model.loss(parameters, workspace, graphs: opts.batch, nodeCount: h.nodeCount, pairCount: h.pairCount,

@@ -40,6 +40,19 @@ final class TrainAndSampleTests: XCTestCase {
         XCTAssertEqual(try straight.checkpoint().moments, try resumed.checkpoint().moments)
     }
 
+    /// Batches built ahead on a background thread are the batches built in line, in order or not.
+    func testPrefetchedBatchesAreTheBatchesOfTheirStep() throws {
+        let b = try makeTrainer(steps: 10).batches, prefetch = BatchPrefetch(b)
+        for step in [0, 1, 2, 7, 3, 4, 4] {
+            let got = prefetch.batch(step: step), want = b.build(graphs: b.members(step: step), step: step, dropConditions: true)
+            XCTAssertEqual([got.x0, got.e0, got.y0, got.mask, got.targetsX, got.targetsE],
+                           [want.x0, want.e0, want.y0, want.mask, want.targetsX, want.targetsE], "step \(step)")
+            XCTAssertEqual(got.nodeCount, want.nodeCount); XCTAssertEqual(got.pairCount, want.pairCount)
+        }
+        // Neighbouring steps differ, so the comparison above can tell them apart.
+        XCTAssertNotEqual(prefetch.batch(step: 5).e0, b.build(graphs: b.members(step: 6), step: 6, dropConditions: true).e0)
+    }
+
     func testNonFiniteLossStopsAndKeepsTheLastCheckpoint() throws {
         let t = try makeTrainer(steps: 2)
         let path = tmp("nan.safetensors")
