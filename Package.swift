@@ -34,9 +34,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ComputeTests", dependencies: ["Compute"]),
+        // Helpers more than one test target needs (finite differences).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ComputeTests", dependencies: ["Compute", "TestSupport"]),
         .testTarget(name: "SearchSpacesTests", dependencies: ["SearchSpaces"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Compute"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Compute", "TestSupport"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Model", "Compute", "SearchSpaces"]),
     ],
     swiftLanguageModes: [.v6]

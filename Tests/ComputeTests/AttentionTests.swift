@@ -1,5 +1,6 @@
 import XCTest
 @testable import Compute
+import TestSupport
 
 /// One attention problem on the host: the inputs of attentionForward as arrays.
 private struct AttentionCase {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Compute
+import TestSupport
 
 final class CrossEntropyTests: XCTestCase {
     private let rows = 7, classes = 4

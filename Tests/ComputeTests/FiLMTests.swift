@@ -1,5 +1,6 @@
 import XCTest
 @testable import Compute
+import TestSupport
 
 final class FiLMTests: XCTestCase {
     func testGradientsMatchFiniteDifferences() throws {

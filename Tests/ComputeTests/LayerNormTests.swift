@@ -1,5 +1,6 @@
 import XCTest
 @testable import Compute
+import TestSupport
 
 final class LayerNormTests: XCTestCase {
     /// The fused residual block (sum = a + b, LN(sum)·mask) in one GPU kernel equals add, LayerNorm

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Compute
+import TestSupport
 
 final class LinearTests: XCTestCase {
     /// Inputs of one linear layer plus non-zero starting gradients (backward must add to them).

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Compute
+import TestSupport
 
 final class MasksTests: XCTestCase {
     // Two graphs of n = 3: the second has its last node padded.

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Compute
+import TestSupport
 
 final class PoolingTests: XCTestCase {
     func testForwardMatchesDefinition() throws {

@@ -1,5 +1,6 @@
 import XCTest
 @testable import Compute
+import TestSupport
 
 /// The edge path in miniature (dinas-spec §3.2–3.4): symmetrise → pair mask → concat the class
 /// vector → LayerNorm → FiLM by the graph vector → positional add → pool, then the backward ops

@@ -1,7 +1,8 @@
 import XCTest
 @testable import Compute
 
-// Shared test helpers: the two backends, seeded data, finite differences, error reporting.
+// Shared test helpers: the two backends, seeded data, gradient comparison, error reporting
+// (finite differences themselves are in TestSupport, which ModelTests uses too).
 
 enum TestDevices {
     static let swift = Device()
@@ -33,22 +34,6 @@ func maxAbsDiff(_ a: [Float], _ b: [Float]) -> Float {
     var m: Float = 0
     for i in a.indices { m = max(m, abs(a[i] - b[i])) }
     return m
-}
-
-/// Central finite differences of a scalar function, evaluated in Double on the host:
-/// g[i] ≈ (f(x + h·e_i) − f(x − h·e_i)) / 2h. Checks only `indices` (all when nil) to stay fast.
-func numericGradient(_ x: [Float], h: Float = 1e-2, indices: [Int]? = nil,
-                     _ f: ([Float]) throws -> Double) rethrows -> [Int: Double] {
-    var out: [Int: Double] = [:]
-    var xp = x
-    for i in indices ?? Array(x.indices) {
-        let orig = xp[i]
-        xp[i] = orig + h; let fp = try f(xp)
-        xp[i] = orig - h; let fm = try f(xp)
-        xp[i] = orig
-        out[i] = (fp - fm) / Double(2 * h)
-    }
-    return out
 }
 
 /// Asserts analytic ≈ numeric with a tolerance relative to the gradient's scale.

@@ -1,6 +1,7 @@
 import XCTest
 @testable import Compute
 @testable import Model
+import TestSupport
 
 final class GraphTransformerTests: XCTestCase {
     /// A tiny model that still has every part: 2 layers, several heads, class embeddings, FiLM, pooling.
@@ -47,7 +48,7 @@ final class GraphTransformerTests: XCTestCase {
         // One index from every tensor, so every layer's backward is exercised.
         var idx: [Int] = []
         for (k, e) in model.layout.entries.enumerated() { idx.append(e.offset + (k * 7919) % e.count) }
-        let numeric = try numericGradientOfLoss(theta, indices: idx, h: 2e-3) { values in
+        let numeric = try numericGradient(theta, h: 2e-3, indices: idx) { values in
             try d.upload(values, to: p.values.all)
             try model.forward(p, w, graphs: 2)
             return try model.loss(p, w, graphs: 2, nodeCount: nodes, pairCount: pairs, edgeWeight: 5, backward: false).total
@@ -159,18 +160,4 @@ final class GraphTransformerTests: XCTestCase {
         // dinas-spec §3.6: ≈ 50 GFLOP per forward at batch 192, n = 8 (edge GEMMs ≈ 5.6, node ≈ 4.0 per layer).
         XCTAssertEqual(model.forwardFLOPs(graphs: 192) / 1e9, 50, accuracy: 3)
     }
-}
-
-/// Central differences of a Double-valued function of the parameters.
-func numericGradientOfLoss(_ x: [Float], indices: [Int], h: Float, _ f: ([Float]) throws -> Double) rethrows -> [Int: Double] {
-    var out: [Int: Double] = [:]
-    var xp = x
-    for i in indices {
-        let orig = xp[i]
-        xp[i] = orig + h; let fp = try f(xp)
-        xp[i] = orig - h; let fm = try f(xp)
-        xp[i] = orig
-        out[i] = (fp - fm) / Double(2 * h)
-    }
-    return out
 }
