@@ -95,14 +95,16 @@ __kernel void attention_backward(__global float* dq, int dq_off, __global float*
                                  __global const float* dwv, int dwv_off,
                                  __global const float* q, int q_off, __global const float* k, int k_off,
                                  __global const float* v, int v_off, __global const float* e1, int e1_off,
-                                 __global const float* probs, int probs_off,
-                                 int graphs, int n, int dim, float scale) {
+                                 __global const float* probs, int probs_off, __global const float* mask, int mask_off,
+                                 int graphs, int n, int dim, float scale, int mask_grads) {
     int c = get_global_id(0), g = get_global_id(1);
     if (c >= dim || g >= graphs) return;
     dq += dq_off; dk += dk_off; dv += dv_off; de1 += de1_off; de2 += de2_off;
     dscores += dscores_off; dwv += dwv_off; q += q_off; k += k_off; v += v_off; e1 += e1_off; probs += probs_off;
+    mask += mask_off;
     for (int i = 0; i < n; i++) {
         int row = g * n + i;
+        const float mi = mask_grads ? mask[row] : 1.0f;
         float qs = q[row * dim + c] * scale;
         float dw = dwv[row * dim + c];
         float expectedV = 0.0f;
@@ -111,16 +113,17 @@ __kernel void attention_backward(__global float* dq, int dq_off, __global float*
         for (int j = 0; j < n; j++) {
             int pair = (row * n + j) * dim + c;
             int node = (g * n + j) * dim + c;
+            const float mj = mask_grads ? mask[g * n + j] : 1.0f;
             float p = probs[pair], kj = k[node];
             float dy = dscores[pair] + p * dw * (v[node] - expectedV);
-            de2[pair] += dy;
-            de1[pair] += dy * qs * kj;
+            de2[pair] += dy * (mi * mj);
+            de1[pair] += dy * qs * kj * (mi * mj);
             float film = dy * (e1[pair] + 1.0f);
             dqSum += film * kj;
-            dk[node] += film * qs;
-            dv[node] += p * dw;
+            dk[node] += film * qs * mj;
+            dv[node] += p * dw * mj;
         }
-        dq[row * dim + c] += dqSum * scale;
+        dq[row * dim + c] += dqSum * scale * mi;
     }
 }
 

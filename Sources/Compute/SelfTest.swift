@@ -125,7 +125,8 @@ public enum SelfTest {
                 let gq = try d.makeBuffer(count: rn * c), gk = try d.makeBuffer(count: rn * c), gv = try d.makeBuffer(count: rn * c)
                 let ge1 = try d.makeBuffer(count: re * c), ge2 = try d.makeBuffer(count: re * c)
                 try d.attentionBackward(dq: gq.all, dk: gk.all, dv: gv.all, de1: ge1.all, de2: ge2.all, dscores: gs.all, dweightedV: gw.all,
-                                        q: q.all, k: k.all, v: v.all, e1: e1.all, probs: pr.all, nodeMask: mk.all, graphs: g, n: n, dim: c, heads: heads)
+                                        q: q.all, k: k.all, v: v.all, e1: e1.all, probs: pr.all, nodeMask: mk.all, graphs: g, n: n, dim: c, heads: heads,
+                                        maskInputGradients: true)
                 return try [sc, pr, wv, gq, gk, gv, ge1, ge2].flatMap { try d.download($0.all) }
             },
             // Sampling's edge path: on a GPU one kernel computes e_mul/e_add tile by tile and finishes

@@ -189,14 +189,12 @@ struct TransformerLayer: Sendable {
         try d.filmBackward(dinp: ds.scores, dmul: ds.yem, dadd: ds.yea, dout: ds.fe, inp: s.scores, mul: s.yem, graphs: g, positions: n * n, dim: dx)
         try Linear.backward([yeMul, yeAdd, yxMul, yxAdd], p, dinp: dY, douts: [ds.yem, ds.yea, ds.yxm, ds.yxa], inp: y, rows: g)
 
-        // Attention.
+        // Attention, with the backward of the masks on its inputs (q, k, v node-masked, e1, e2 pair-masked;
+        // their gradient slots start at zero and have no other writer).
         try d.attentionBackward(dq: ds.q, dk: ds.k, dv: ds.v, de1: ds.e1, de2: ds.e2, dscores: ds.scores, dweightedV: ds.wv,
                                 q: s.q, k: s.k, v: s.v, e1: s.e1, probs: s.probs, nodeMask: nodeMask,
-                                graphs: g, n: n, dim: dx, heads: heads)
-        try d.applyPairMask(ds.e1, nodeMask: nodeMask, graphs: g, n: n, dim: dx, zeroDiagonal: false)
-        try d.applyPairMask(ds.e2, nodeMask: nodeMask, graphs: g, n: n, dim: dx, zeroDiagonal: false)
+                                graphs: g, n: n, dim: dx, heads: heads, maskInputGradients: true)
         try Linear.backward([eMul, eAdd], p, dinp: dE, douts: [ds.e1, ds.e2], inp: e, rows: re)
-        for grad in [ds.q, ds.k, ds.v] { try d.applyNodeMask(grad, nodeMask: nodeMask, graphs: g, n: n, dim: dx) }
         try Linear.backward([q, k, v], p, dinp: dX, douts: [ds.q, ds.k, ds.v], inp: x, rows: rn)
     }
 }

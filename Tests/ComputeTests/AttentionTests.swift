@@ -40,7 +40,8 @@ private struct AttentionCase {
     }
 
     /// Runs the backward from `dscores`, `dweightedV` into gradients that start at `initial` (zeros when nil).
-    func backward(on d: Device, dscores: [Float], dweightedV: [Float], initial: Gradients? = nil) throws -> Gradients {
+    func backward(on d: Device, dscores: [Float], dweightedV: [Float], initial: Gradients? = nil,
+                  maskInputGradients: Bool = false) throws -> Gradients {
         let probs = try d.makeBuffer(try forward(on: d).probs!)
         let start = initial ?? Gradients(dq: zeros(nodeCount), dk: zeros(nodeCount), dv: zeros(nodeCount),
                                          de1: zeros(pairCount), de2: zeros(pairCount))
@@ -50,7 +51,7 @@ private struct AttentionCase {
                                 dscores: try d.makeBuffer(dscores).all, dweightedV: try d.makeBuffer(dweightedV).all,
                                 q: try d.makeBuffer(q).all, k: try d.makeBuffer(k).all, v: try d.makeBuffer(v).all,
                                 e1: try d.makeBuffer(e1).all, probs: probs.all, nodeMask: try d.makeBuffer(mask).all,
-                                graphs: graphs, n: n, dim: dim, heads: heads)
+                                graphs: graphs, n: n, dim: dim, heads: heads, maskInputGradients: maskInputGradients)
         return Gradients(dq: try d.download(dq.all), dk: try d.download(dk.all), dv: try d.download(dv.all),
                          de1: try d.download(de1.all), de2: try d.download(de2.all))
     }
@@ -272,6 +273,35 @@ final class AttentionTests: XCTestCase {
                                                     v: nodes.all, e1: nodes.all, e2: pairs.all, nodeMask: mask.all,
                                                     graphs: 2, n: 4, dim: 30, heads: 3)) { e in
             XCTAssertTrue("\(e)".contains("attentionForward: invalid size: e1 holds"), "\(e)")
+        }
+    }
+
+    /// maskInputGradients multiplies each contribution by the padding mask of its row: what the model's
+    /// separate mask passes after the backward did, for gradients that start at zero.
+    func testMaskedInputGradientsEqualTheMaskPassesAfterwards() throws {
+        let c = AttentionCase(graphs: 3, n: 5, dim: 12, heads: 3, realNodes: [5, 3, 0], seed: 31)
+        var rng = SeededRandom(32)
+        // Gradients everywhere, padding included, so that an unmasked contribution would show.
+        let ds = randomArray(c.pairCount, &rng), dwv = randomArray(c.nodeCount, &rng)
+        let plain = try c.backward(on: TestDevices.swift, dscores: ds, dweightedV: dwv)
+        func masked(_ g: [Float], pairs: Bool) -> [Float] {
+            g.enumerated().map { idx, x in
+                let row = idx / c.dim, (graph, rest) = pairs ? (row / (c.n * c.n), row % (c.n * c.n)) : (row / c.n, row % c.n)
+                let factor = pairs ? c.mask[graph * c.n + rest / c.n] * c.mask[graph * c.n + rest % c.n] : c.mask[graph * c.n + rest]
+                return x * factor
+            }
+        }
+        let want = [masked(plain.dq, pairs: false), masked(plain.dk, pairs: false), masked(plain.dv, pairs: false),
+                    masked(plain.de1, pairs: true), masked(plain.de2, pairs: true)]
+        XCTAssertNotEqual(want[0], plain.dq, "the padded rows carry gradient before masking")
+        XCTAssertNotEqual(want[3], plain.de1, "the padded pairs carry gradient before masking")
+        var devices = [TestDevices.swift]
+        if let cl = TestDevices.openCL { devices.append(cl) }
+        for d in devices {
+            let g = try c.backward(on: d, dscores: ds, dweightedV: dwv, maskInputGradients: true)
+            for (got, (w, name)) in zip([g.dq, g.dk, g.dv, g.de1, g.de2], zip(want, ["dq", "dk", "dv", "de1", "de2"])) {
+                XCTAssertLessThanOrEqual(maxAbsDiff(got, w), 2e-5, "\(name) on \(d.name)")
+            }
         }
     }
 

@@ -100,10 +100,13 @@ public extension Device {
     ///   dY[i,j] = dscores + probs·(dprobs − Σ_j' probs·dprobs) = dscores + probs·dweightedV[i]·(v[j] − Σ_j' probs·v[j'])
     /// then dv[j] += Σ_i probs·dweightedV[i], de2 += dY, de1 += dY·q_i·k_j·s,
     /// dq[i] += Σ_j dY·(e1+1)·k_j·s, dk[j] += Σ_i dY·(e1+1)·q_i·s.
-    /// Masked keys need no special case: their probs are 0. `nodeMask` is checked for size only.
+    /// Masked keys need no special case: their probs are 0. With `maskInputGradients` (the model's
+    /// q, k, v are node-masked and e1, e2 pair-masked outputs of linears) each contribution is
+    /// multiplied by its row's padding mask as well: dq by mask[i], dk and dv by mask[j], de1 and de2
+    /// by mask[i]·mask[j] — the backward of those masks, without a pass over the five tensors each.
     func attentionBackward(dq: View, dk: View, dv: View, de1: View, de2: View, dscores: View, dweightedV: View,
                            q: View, k: View, v: View, e1: View, probs: View, nodeMask: View,
-                           graphs: Int, n: Int, dim: Int, heads: Int) throws {
+                           graphs: Int, n: Int, dim: Int, heads: Int, maskInputGradients: Bool = false) throws {
         let op = "attentionBackward"
         let scale = try attentionScale(op, graphs: graphs, n: n, dim: dim, heads: heads)
         let nodes = graphs * n * dim, pairs = graphs * n * n * dim
@@ -118,13 +121,13 @@ public extension Device {
         if let cl {
             return try cl.launch("attention", "attention_backward",
                                  [.view(dq), .view(dk), .view(dv), .view(de1), .view(de2), .view(dscores), .view(dweightedV),
-                                  .view(q), .view(k), .view(v), .view(e1), .view(probs),
-                                  .int(graphs), .int(n), .int(dim), .float(scale)],
+                                  .view(q), .view(k), .view(v), .view(e1), .view(probs), .view(nodeMask),
+                                  .int(graphs), .int(n), .int(dim), .float(scale), .int(maskInputGradients ? 1 : 0)],
                                  global: [dim, graphs])
         }
 
         let DQ = dq.ptr, DK = dk.ptr, DV = dv.ptr, DE1 = de1.ptr, DE2 = de2.ptr, DS = dscores.ptr, DWV = dweightedV.ptr
-        let Q = q.ptr, K = k.ptr, V = v.ptr, E1 = e1.ptr, P = probs.ptr
+        let Q = q.ptr, K = k.ptr, V = v.ptr, E1 = e1.ptr, P = probs.ptr, M = nodeMask.ptr
         // One task per graph: dk and dv sum over the queries i, so tasks split by (g, i) would race.
         // Graphs come by the hundred in a training batch, which is plenty of parallelism.
         Parallel.forEach(graphs, costPerItem: 12 * n * n * dim) { g in
@@ -133,6 +136,7 @@ public extension Device {
                 for i in 0..<n {
                     let row = g * n + i
                     let qi = Q + row * dim, dwv = DWV + row * dim
+                    let mi = maskInputGradients ? M[row] : 1
                     // Σ_j probs·v: the softmax Jacobian's mean term, per channel.
                     for c in 0..<dim { expectedV[c] = 0; dqSum[c] = 0 }
                     for j in 0..<n {
@@ -143,19 +147,20 @@ public extension Device {
                         let pair = (row * n + j) * dim, node = (g * n + j) * dim
                         let p = P + pair, ds = DS + pair, a = E1 + pair, da = DE1 + pair, db = DE2 + pair
                         let kj = K + node, vj = V + node, dkj = DK + node, dvj = DV + node
+                        let mj = maskInputGradients ? M[g * n + j] : 1, mij = mi * mj
                         for c in 0..<dim {
                             let dy = ds[c] + p[c] * dwv[c] * (vj[c] - expectedV[c])
                             let qs = qi[c] * scale
-                            db[c] += dy
-                            da[c] += dy * qs * kj[c]
+                            db[c] += dy * mij
+                            da[c] += dy * qs * kj[c] * mij
                             let film = dy * (a[c] + 1)
                             dqSum[c] += film * kj[c]
-                            dkj[c] += film * qs
-                            dvj[c] += p[c] * dwv[c]
+                            dkj[c] += film * qs * mj
+                            dvj[c] += p[c] * dwv[c] * mj
                         }
                     }
                     let dqi = DQ + row * dim
-                    for c in 0..<dim { dqi[c] += dqSum[c] * scale }
+                    for c in 0..<dim { dqi[c] += dqSum[c] * scale * mi }
                 }
             }
         }
