@@ -4,8 +4,8 @@
 // OpenCL has no matrix instructions, but NVIDIA's compiler passes inline PTX through, so each warp
 // issues mma.sync m16n8k8 with TF32 operands (10-bit mantissa). TF32 alone would cost ~1e-3 relative
 // error; "3xTF32" keeps float32 accuracy: every operand x is split into hi = tf32(x) and
-// lo = tf32(x − hi), and a·b ≈ a_lo·b_hi + a_hi·b_lo + a_hi·b_hi (the dropped a_lo·b_lo is ~2⁻²² of
-// a·b), accumulated in float32. Three tensor-core products still beat one float32 FMA pipe by far.
+// lo = x − hi (tf32_split; the tensor cores truncate lo to tf32), and a·b ≈ a_lo·b_hi + a_hi·b_lo + a_hi·b_hi
+// (the dropped a_lo·b_lo is ~2⁻²² of a·b), accumulated in float32. Three tensor-core products still beat one float32 FMA pipe by far.
 //
 // The host builds this file only for NVIDIA GPUs (with -DNVIDIA_TENSOR_CORES=1); elsewhere it is
 // empty, and a failed build falls back to linear.cl (NASDIFF_TENSOR_CORES=0 forces that, for
@@ -25,6 +25,15 @@
 #ifndef TC_BK
 #define TC_BK 32
 #endif
+// Warps per 64×64 tile, TC_WARPS_M × TC_WARPS_N; the host passes them (NASDIFF_TC_WARPS) and launches
+// 32·TC_WARPS_M·TC_WARPS_N items per group.
+#ifndef TC_WARPS_M
+#define TC_WARPS_M 2
+#define TC_WARPS_N 2
+#endif
+#define TC_THREADS (32 * TC_WARPS_M * TC_WARPS_N)
+// Floats of one staged BX-wide slab, in either layout (see STAGED).
+#define TC_SLAB(BX) ((BX) * (TC_BK + 4) > TC_BK * ((BX) + 8) ? (BX) * (TC_BK + 4) : TC_BK * ((BX) + 8))
 
 #include "gemm_epilogue.cl"
 #include "edge_attention.cl"
@@ -58,13 +67,13 @@ __attribute__((always_inline)) inline void tc_store(__local float* L, const floa
     }
 }
 
-// hi = tf32(x) (round to nearest, ties away), lo = tf32(x − hi).
+// hi = tf32(x), rounded half away from zero by adding half a tf32 ulp to the bits and clearing the 13
+// bits tf32 lacks: two integer operations, where cvt.rna.tf32.f32 is a slow conversion (measured on the
+// H100: GEMMs 1.15–1.2× faster, same selftest errors). lo = x − hi is exact in float32 and goes to the
+// mma as it is; the tensor cores read its top 19 bits, i.e. truncate it to tf32 (error < 2⁻²¹·|x|).
 __attribute__((always_inline)) inline void tf32_split(float x, uint* hi, uint* lo) {
-    uint h, l;
-    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(h) : "f"(x));
-    const float rest = x - as_float(h);
-    asm("cvt.rna.tf32.f32 %0, %1;" : "=r"(l) : "f"(rest));
-    *hi = h; *lo = l;
+    const uint h = (as_uint(x) + 0x1000u) & 0xffffe000u;
+    *hi = h; *lo = as_uint(x - as_float(h));
 }
 
 // d (16×8, float32) += a (16×8, row) · b (8×8, col): one warp-wide tensor-core instruction.
@@ -99,7 +108,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     }
 
     const int per_a = TC_BK * BM / nthreads, per_b = TC_BK * BN / nthreads;
-    float ra[TC_BK / 2], rb[TC_BK / 2];                        // per_a = per_b = TC_BK / 2 for 64-tiles of 128 items
+    float ra[TC_BK * 64 / TC_THREADS], rb[TC_BK * 64 / TC_THREADS];   // per_a, per_b of 64-tiles
     tc_load(ra, A, lda, m0, M, k_begin, k_end, BM, a_along_k, nthreads, per_a, tid);
     tc_load(rb, B, ldb, n0, N, k_begin, k_end, BN, b_along_k, nthreads, per_b, tid);
     for (int kt = k_begin; kt < k_end; kt += TC_BK) {
@@ -179,8 +188,8 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
           int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue, int mask_n, \
           int M, int N, int K, int k_chunk, int c_slice_stride,                                              \
           int slices, int c_batch, int a_batch, int b_batch, int bias_batch) {                               \
-    __local float As[(BM) * (TC_BK + 4) > TC_BK * ((BM) + 8) ? (BM) * (TC_BK + 4) : TC_BK * ((BM) + 8)];  \
-    __local float Bs[(BN) * (TC_BK + 4) > TC_BK * ((BN) + 8) ? (BN) * (TC_BK + 4) : TC_BK * ((BN) + 8)];  \
+    __local float As[TC_SLAB(BM)];                                                                         \
+    __local float Bs[TC_SLAB(BN)];                                                                         \
     const int member = get_group_id(2) / slices, slice = get_group_id(2) % slices;                          \
     tc_gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,   \
                  bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,    \
@@ -191,21 +200,22 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
 // 64×64 tiles of 4 warps (2 × 2), each 32×32. Measured on the H100 and dropped: 128×128 tiles of 8 warps
 // (223 registers per item, so one group per SM; whole sampling and training runs were 2–6 % slower with
 // them, though one backward shape was 7 % faster) and 32×32 tiles of one warp for the per-graph products
-// (slower weight gradients).
-TC_GEMM_KERNEL(gemm_tc_nt_64, 64, 64, 2, 2, 1, 1)
-TC_GEMM_KERNEL(gemm_tc_nn_64, 64, 64, 2, 2, 1, 0)
-TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, 2, 2, 0, 0)
+// (slower weight gradients). Other warp counts for the 64-tile (NASDIFF_TC_WARPS 2x4, 4x2, 4x4, 1x2) and a
+// second staging buffer with one barrier per slab were no faster.
+TC_GEMM_KERNEL(gemm_tc_nt_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 1, 1)
+TC_GEMM_KERNEL(gemm_tc_nn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 1, 0)
+TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)
 
 // Sampling's edge attention (edge_attention.cl) on a 64×64 tensor-core tile; arguments and packing as
-// edge_attention_64 in linear.cl. Local size 128, global (blocks·128, ⌈pairs/64⌉).
-__kernel __attribute__((reqd_work_group_size(128, 1, 1)))
+// edge_attention_64 in linear.cl. Local size TC_THREADS, global (blocks·TC_THREADS, ⌈pairs/64⌉).
+__kernel __attribute__((reqd_work_group_size(TC_THREADS, 1, 1)))
 void edge_attention_tc_64(EDGE_ATTENTION_ARGS) {
-    __local float As[64 * (TC_BK + 4) > TC_BK * 72 ? 64 * (TC_BK + 4) : TC_BK * 72];
-    __local float Bs[64 * (TC_BK + 4) > TC_BK * 72 ? 64 * (TC_BK + 4) : TC_BK * 72];
+    __local float As[TC_SLAB(64)];
+    __local float Bs[TC_SLAB(64)];
     __local float Ct[64 * 65];
     tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
-                 As, Bs, 64, 64, 2, 2, 2, 4, 1, 1, Ct, 1);
-    EDGE_ATTENTION_EPILOGUE(get_local_id(0), 128);
+                 As, Bs, 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, Ct, 1);
+    EDGE_ATTENTION_EPILOGUE(get_local_id(0), TC_THREADS);
 }
 
 #endif

@@ -114,6 +114,16 @@ final class CLContext: @unchecked Sendable {
         }
     }()
 
+    /// Warps per 64×64 tensor-core tile, M × N (Kernels/linear_tc.cl): 2 × 2 unless NASDIFF_TC_WARPS
+    /// says otherwise (e.g. "2x4"), for measuring variants. M divides 4 and N divides 8.
+    static let tensorCoreWarps: (m: Int, n: Int) = {
+        let parts = (ProcessInfo.processInfo.environment["NASDIFF_TC_WARPS"] ?? "").split(separator: "x").compactMap { Int($0) }
+        guard parts.count == 2, [1, 2, 4].contains(parts[0]), [1, 2, 4, 8].contains(parts[1]) else { return (2, 2) }
+        return (parts[0], parts[1])
+    }()
+    /// Work-items per tensor-core group.
+    var tensorCoreThreads: Int { 32 * Self.tensorCoreWarps.m * Self.tensorCoreWarps.n }
+
     // MARK: programs and kernels
 
     /// Compiles `file`.cl (once per context) and returns the named kernel.
@@ -144,7 +154,10 @@ final class CLContext: @unchecked Sendable {
         var dev: cl_device_id? = info.id
         var options = "-cl-std=CL1.2 -cl-mad-enable -DDEVICE_IS_GPU=\(info.isGPU ? 1 : 0) -DNVIDIA_TENSOR_CORES=\(info.hasTensorCores ? 1 : 0)"
         // Tuning knobs of the tensor-core GEMMs (see Kernels/linear_tc.cl), for measuring variants.
-        if file == "linear_tc", let extra = ProcessInfo.processInfo.environment["NASDIFF_TC_OPTIONS"] { options += " " + extra }
+        if file == "linear_tc" {
+            options += " -DTC_WARPS_M=\(Self.tensorCoreWarps.m) -DTC_WARPS_N=\(Self.tensorCoreWarps.n)"
+            if let extra = ProcessInfo.processInfo.environment["NASDIFF_TC_OPTIONS"] { options += " " + extra }
+        }
         rc = clBuildProgram(program, 1, &dev, options, nil, nil)
         if rc != CL_SUCCESS {
             let log = buildLog(program)

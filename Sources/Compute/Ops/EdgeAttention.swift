@@ -58,7 +58,8 @@ extension Device {
                              .view(q), .view(k), .view(v), .view(nodeMask), .view(film.mul), .view(film.add),
                              .int(graphs), .int(n), .int(dim), .int(edgeDim), .int(blocks), .float(scale)]
         if cl.tensorCoreGEMM {
-            try cl.launch("linear_tc", "edge_attention_tc_64", args, global: [blocks * 128, tilesM], local: [128, 1])
+            let threads = cl.tensorCoreThreads
+            try cl.launch("linear_tc", "edge_attention_tc_64", args, global: [blocks * threads, tilesM], local: [threads, 1])
         } else {
             try cl.launch("linear", "edge_attention_64", args, global: [blocks * 8, tilesM * 8], local: [8, 8])
         }

@@ -179,9 +179,9 @@ extension Device {
         }
         let tilesN = (n + plan.tile - 1) / plan.tile, tilesM = (m + plan.tile - 1) / plan.tile
         let file: String, kernel: String, local: [Int], global: [Int]
-        if tensorCores {      // Kernels/linear_tc.cl: 4 warps per 64-tile
+        if tensorCores {      // Kernels/linear_tc.cl: one group of warps per 64-tile
             file = "linear_tc"; kernel = "gemm_tc_\(layout)_64"
-            local = [128, 1, 1]
+            local = [cl.tensorCoreThreads, 1, 1]
             global = [tilesN * local[0], tilesM, batch.count * plan.slices]
         } else {
             file = "linear"; kernel = "gemm_\(layout)_\(plan.tile)"
