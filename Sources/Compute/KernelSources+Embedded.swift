@@ -1045,37 +1045,13 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
 // Floats of one staged BX-wide slab, in either layout (see STAGED).
 #define TC_SLAB(BX) ((BX) * (TC_BK + 4) > TC_BK * ((BX) + 8) ? (BX) * (TC_BK + 4) : TC_BK * ((BX) + 8))
 
+#define TC_STAGING_HELPERS_ONLY 1
+#include "tc_staging.cl"
 #include "gemm_epilogue.cl"
 #include "edge_attention.cl"
 
 // Fragment element (x, k) of a staged operand: x-major when it was read along k, else k-major.
 #define STAGED(L, x, k, BX, ALONG_K) ((ALONG_K) ? (L)[(x) * (TC_BK + 4) + (k)] : (L)[(k) * ((BX) + 8) + (x)])
-
-// Staging runs in two halves so that the next slab's global loads are in flight while the tensor
-// cores work on this one: tc_load reads this thread's `per` elements of a TC_BK×BX slab into
-// registers (zero past the matrix, so the compute loop needs no bounds checks), tc_store writes
-// them to local memory.
-__attribute__((always_inline)) inline void tc_load(float* r, __global const float* src, int ld, int x0, int x_end,
-                                                   int k0, int k_end, const int BX, const int along_k,
-                                                   const int nthreads, const int per, int tid) {
-    #pragma unroll
-    for (int p = 0; p < per; ++p) {
-        const int e = tid + p * nthreads;
-        const int x = along_k ? e / TC_BK : e % BX, k = along_k ? e % TC_BK : e / BX;
-        const int gx = x0 + x, gk = k0 + k;
-        r[p] = (gx < x_end && gk < k_end) ? (along_k ? src[gx * ld + gk] : src[gk * ld + gx]) : 0.0f;
-    }
-}
-
-__attribute__((always_inline)) inline void tc_store(__local float* L, const float* r, const int BX, const int along_k,
-                                                    const int nthreads, const int per, int tid) {
-    #pragma unroll
-    for (int p = 0; p < per; ++p) {
-        const int e = tid + p * nthreads;
-        if (along_k) L[(e / TC_BK) * (TC_BK + 4) + e % TC_BK] = r[p];
-        else L[(e / BX) * (BX + 8) + e % BX] = r[p];
-    }
-}
 
 // hi = tf32(x), rounded half away from zero by adding half a tf32 ulp to the bits and clearing the 13
 // bits tf32 lacks: two integer operations, where cvt.rna.tf32.f32 is a slow conversion (measured on the
@@ -1118,16 +1094,18 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     }
 
     const int per_a = TC_BK * BM / nthreads, per_b = TC_BK * BN / nthreads;
-    float ra[TC_BK * 64 / TC_THREADS], rb[TC_BK * 64 / TC_THREADS];   // per_a, per_b of 64-tiles
-    tc_load(ra, A, lda, m0, M, k_begin, k_end, BM, a_along_k, nthreads, per_a, tid);
-    tc_load(rb, B, ldb, n0, N, k_begin, k_end, BN, b_along_k, nthreads, per_b, tid);
+    float4 ra[TC_BK * 64 / TC_THREADS / 4], rb[TC_BK * 64 / TC_THREADS / 4];   // per_a, per_b of 64-tiles
+    // 16-byte loads need every row of the operand to start 16-byte aligned (slab offsets are multiples of 4).
+    const int vec_a = (lda % 4 == 0) && ((size_t)A % 16 == 0), vec_b = (ldb % 4 == 0) && ((size_t)B % 16 == 0);
+    tc_load(ra, A, lda, m0, M, k_begin, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
+    tc_load(rb, B, ldb, n0, N, k_begin, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
     for (int kt = k_begin; kt < k_end; kt += TC_BK) {
         tc_store(As, ra, BM, a_along_k, nthreads, per_a, tid);
         tc_store(Bs, rb, BN, b_along_k, nthreads, per_b, tid);
         barrier(CLK_LOCAL_MEM_FENCE);
         if (kt + TC_BK < k_end) {   // in flight during the products below (measured: up to 1.3× faster)
-            tc_load(ra, A, lda, m0, M, kt + TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid);
-            tc_load(rb, B, ldb, n0, N, kt + TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid);
+            tc_load(ra, A, lda, m0, M, kt + TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
+            tc_load(rb, B, ldb, n0, N, kt + TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
         }
         #pragma unroll
         for (int kk = 0; kk < TC_BK; kk += 8) {
@@ -1198,13 +1176,14 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
           int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue, int mask_n, \
           int M, int N, int K, int k_chunk, int c_slice_stride,                                              \
           int slices, int c_batch, int a_batch, int b_batch, int bias_batch) {                               \
-    __local float As[TC_SLAB(BM)];                                                                         \
-    __local float Bs[TC_SLAB(BN)];                                                                         \
+    __local float4 As[TC_SLAB(BM) / 4];   /* float4: tc_store writes 16-byte runs */                     \
+    __local float4 Bs[TC_SLAB(BN) / 4];                                                                    \
     const int member = get_group_id(2) / slices, slice = get_group_id(2) % slices;                          \
     tc_gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,   \
                  bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,    \
-                 mask_n, M, N, K, k_chunk, slice, c_slice_stride, As, Bs, BM, BN, WARPS_M, WARPS_N,         \
-                 (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K, As, 0);                  \
+                 mask_n, M, N, K, k_chunk, slice, c_slice_stride, (__local float*)As, (__local float*)Bs, BM, BN,  \
+                 WARPS_M, WARPS_N, (BM) / (WARPS_M) / 16, (BN) / (WARPS_N) / 8, A_ALONG_K, B_ALONG_K,         \
+                 (__local float*)As, 0);                  \
 }
 
 // 64×64 tiles of 4 warps (2 × 2), each 32×32. Measured on the H100 and dropped: 128×128 tiles of 8 warps
@@ -1220,11 +1199,11 @@ TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)
 // edge_attention_64 in linear.cl. Local size TC_THREADS, global (blocks·TC_THREADS, ⌈pairs/64⌉).
 __kernel __attribute__((reqd_work_group_size(TC_THREADS, 1, 1)))
 void edge_attention_tc_64(EDGE_ATTENTION_ARGS) {
-    __local float As[TC_SLAB(64)];
-    __local float Bs[TC_SLAB(64)];
+    __local float4 As[TC_SLAB(64) / 4];   // float4: tc_store writes 16-byte runs
+    __local float4 Bs[TC_SLAB(64) / 4];
     __local float Ct[64 * 65];
     tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
-                 As, Bs, 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, Ct, 1);
+                 (__local float*)As, (__local float*)Bs, 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, Ct, 1);
     EDGE_ATTENTION_EPILOGUE(get_local_id(0), TC_THREADS);
 }
 
@@ -1569,6 +1548,83 @@ __kernel void symmetrize_pairs_backward(__global float* dinp, int dinp_off, __gl
     int ij = ((g * n + i) * n + j) * dim + c, ji = ((g * n + j) * n + i) * dim + c;
     dinp[dinp_off + ij] += (dout[dout_off + ij] + dout[dout_off + ji]) * 0.5f;
 }
+
+"""#,
+        "tc_staging": #"""
+// How the tensor-core GEMMs of linear_tc.cl move a TC_BK-deep slab of an operand from global to local
+// memory. In a file of its own so that tests can run it on any OpenCL device (the GEMM itself needs
+// NVIDIA's tensor cores): built alone, it also defines tc_stage_slab, which stages one slab and writes
+// the local slab back out.
+//
+// The staged layout (STAGED in linear_tc.cl): row x of an operand read along k (A = X, B = W) at
+// x·(TC_BK + 4) + k; an operand read along m or n at k·(BX + 8) + x.
+
+#ifndef TC_BK
+#define TC_BK 32
+#endif
+
+// Staging runs in two halves so that the next slab's global loads are in flight while the tensor
+// cores work on this one: tc_load reads this thread's `per` elements of a TC_BK×BX slab into
+// registers (zero past the matrix, so the compute loop needs no bounds checks), tc_store writes
+// them to local memory. Each thread moves runs of 4 elements that are contiguous in global memory
+// (along k or along x, whichever the layout has contiguous): one 16-byte load when `vec` says rows
+// start 16-byte aligned and the run lies inside the matrix, else 4 checked loads; always one 16-byte
+// store (rows of the staged slab are 4-float aligned; a quarter-warp's stores cover 32 banks).
+__attribute__((always_inline)) inline void tc_quad(int q, const int BX, const int along_k, int* x, int* k) {
+    if (along_k) { *x = q / (TC_BK / 4); *k = 4 * (q % (TC_BK / 4)); }
+    else { *x = 4 * (q % (BX / 4)); *k = q / (BX / 4); }
+}
+
+__attribute__((always_inline)) inline void tc_load(float4* r, __global const float* src, int ld, int x0, int x_end,
+                                                   int k0, int k_end, const int BX, const int along_k,
+                                                   const int nthreads, const int per, int tid, int vec) {
+    #pragma unroll
+    for (int p = 0; p < per / 4; ++p) {
+        int x, k;
+        tc_quad(tid + p * nthreads, BX, along_k, &x, &k);
+        const int gx = x0 + x, gk = k0 + k;
+        // Run element t is (gx, gk + t) along k, else (gx + t, gk).
+        __global const float* run = along_k ? src + gx * ld + gk : src + gk * ld + gx;
+        const int inside = along_k ? (gx < x_end) * min(4, k_end - gk) : (gk < k_end) * min(4, x_end - gx);
+        if (vec && inside == 4) r[p] = *(__global const float4*)run;
+        else r[p] = (float4)(inside > 0 ? run[0] : 0.0f, inside > 1 ? run[1] : 0.0f,
+                             inside > 2 ? run[2] : 0.0f, inside > 3 ? run[3] : 0.0f);
+    }
+}
+
+__attribute__((always_inline)) inline void tc_store(__local float* L, const float4* r, const int BX, const int along_k,
+                                                    const int nthreads, const int per, int tid) {
+    #pragma unroll
+    for (int p = 0; p < per / 4; ++p) {
+        int x, k;
+        tc_quad(tid + p * nthreads, BX, along_k, &x, &k);
+        if (along_k) *(__local float4*)(L + x * (TC_BK + 4) + k) = r[p];
+        else *(__local float4*)(L + k * (BX + 8) + x) = r[p];
+    }
+}
+
+#ifndef TC_STAGING_HELPERS_ONLY
+#define TC_TEST_SLAB (64 * (TC_BK + 4) > TC_BK * 72 ? 64 * (TC_BK + 4) : TC_BK * 72)
+// One group of 128 items stages the 64-wide slab at (x0, k0) of src (x < x_end and k < k_end valid) into
+// local memory and copies the whole staged buffer, padding included, to out (TC_TEST_SLAB floats).
+__kernel __attribute__((reqd_work_group_size(128, 1, 1)))
+void tc_stage_slab(__global float* out, int out_off, __global const float* src, int src_off, int ld,
+                   int x0, int x_end, int k0, int k_end, int along_k) {
+    const int BX = 64, nthreads = 128, per = TC_BK * BX / nthreads, slab = TC_TEST_SLAB;
+    __local float4 staged[TC_TEST_SLAB / 4];
+    __local float* L = (__local float*)staged;
+    const int tid = get_local_id(0);
+    src += src_off; out += out_off;
+    for (int i = tid; i < slab; i += nthreads) L[i] = -1.0f;   // padding stays -1: shows stray writes
+    barrier(CLK_LOCAL_MEM_FENCE);
+    const int vec = ld % 4 == 0 && (size_t)src % 16 == 0;
+    float4 r[TC_BK * 64 / 128 / 4];
+    tc_load(r, src, ld, x0, x_end, k0, k_end, BX, along_k, nthreads, per, tid, vec);
+    tc_store(L, r, BX, along_k, nthreads, per, tid);
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int i = tid; i < slab; i += nthreads) out[i] = L[i];
+}
+#endif
 
 """#,
     ]
