@@ -58,14 +58,15 @@ struct TransformerLayer: Sendable {
         /// `keepProbs` (training): also the slots only the backward reads or only a gradient uses — the
         /// raw scores, the probabilities and the feed-forward pre-activations (the forward writes the
         /// ReLU output directly). Sampling workspaces leave them out (~66 MB per layer set for the dinas
-        /// preset at batch 384).
-        init(_ a: inout Arena, _ l: TransformerLayer, graphs: Int, n: Int, keepProbs: Bool) {
+        /// preset at batch 384). `edgeInputs`: whether e1 and e2 are stored (not when sampling runs the
+        /// fused edge attention, Device.fusesEdgeAttention).
+        init(_ a: inout Arena, _ l: TransformerLayer, graphs: Int, n: Int, keepProbs: Bool, edgeInputs: Bool) {
             let rn = graphs * n, re = graphs * n * n, rg = graphs
             func kept(_ count: Int) -> View { a.take(keepProbs ? count : 0) }
             q = a.take(rn * l.dx); k = a.take(rn * l.dx); v = a.take(rn * l.dx); wv = a.take(rn * l.dx)
             fx = a.take(rn * l.dx); nX = a.take(rn * l.dx); rX = a.take(rn * l.dx); x1 = a.take(rn * l.dx)
             fxa = kept(rn * l.ffX); fxb = a.take(rn * l.ffX); fxc = a.take(rn * l.dx); rX2 = a.take(rn * l.dx); xOut = a.take(rn * l.dx)
-            e1 = a.take(re * l.dx); e2 = a.take(re * l.dx); scores = kept(re * l.dx)
+            e1 = a.take(edgeInputs ? re * l.dx : 0); e2 = a.take(edgeInputs ? re * l.dx : 0); scores = kept(re * l.dx)
             probs = kept(re * l.dx)
             fe = a.take(re * l.dx); nE = a.take(re * l.de); rE = a.take(re * l.de); e1n = a.take(re * l.de)
             fea = kept(re * l.ffE); feb = a.take(re * l.ffE); fec = a.take(re * l.de); rE2 = a.take(re * l.de); eOut = a.take(re * l.de)

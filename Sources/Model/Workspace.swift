@@ -42,9 +42,12 @@ public final class Workspace: @unchecked Sendable {
         nodeMask = slice(g * n); targetsX = slice(rn); targetsE = slice(re); losses = slice(rn + re)
 
         let layerSets = training ? c.layers : min(2, c.layers)
+        let edgeInputs = training || !device.fusesEdgeAttention(n: n)
         func build(_ a: inout Arena) -> (InputActs, [TransformerLayer.Acts], OutputActs) {
             let i = InputActs(&a, c, graphs: g, n: n)
-            let ls = (0..<layerSets).map { TransformerLayer.Acts(&a, model.layers[$0], graphs: g, n: n, keepProbs: training) }
+            let ls = (0..<layerSets).map {
+                TransformerLayer.Acts(&a, model.layers[$0], graphs: g, n: n, keepProbs: training, edgeInputs: edgeInputs)
+            }
             let o = OutputActs(&a, c, graphs: g, n: n)
             return (i, ls, o)
         }

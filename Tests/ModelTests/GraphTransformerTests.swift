@@ -116,6 +116,23 @@ final class GraphTransformerTests: XCTestCase {
         }
     }
 
+    /// Where the fused edge attention runs, sampling workspaces hold no e1/e2 (two pair tensors per layer
+    /// set); the forward on them is checked against the Swift twin above.
+    func testSamplingWorkspaceSkipsEdgeInputsWhereFused() throws {
+        guard let cpuShaped = try openCLDevices().first, let gpuShaped = try openCLDevices().last, gpuShaped.isGPU else {
+            throw XCTSkip("no OpenCL device found")
+        }
+        let model = try GraphTransformer(Self.tiny), c = Self.tiny, g = 3
+        XCTAssertTrue(gpuShaped.fusesEdgeAttention(n: c.maxNodes)); XCTAssertFalse(cpuShaped.fusesEdgeAttention(n: c.maxNodes))
+        let fused = try model.makeWorkspace(device: gpuShaped, capacity: g, training: false)
+        let apart = try model.makeWorkspace(device: cpuShaped, capacity: g, training: false)
+        let edgeInputs = min(2, c.layers) * 2 * g * c.maxNodes * c.maxNodes * c.dx   // sets × (e1, e2) × pairs × dx
+        XCTAssertEqual(apart.acts.count - fused.acts.count, edgeInputs)
+        XCTAssertEqual(fused.acts(layer: 0).e1.count, 0)
+        let training = try model.makeWorkspace(device: gpuShaped, capacity: g, training: true)
+        XCTAssertEqual(training.acts(layer: 0).e1.count, g * c.maxNodes * c.maxNodes * c.dx, "training keeps e1 for the backward")
+    }
+
     /// The batched products (q, k, v; e_mul, e_add; the FiLM maps of y) run as one launch only while
     /// the parameter layout and the activation arena keep each group's views at one stride.
     func testLayerGroupsLieAtEqualStrides() throws {

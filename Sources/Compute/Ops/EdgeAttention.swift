@@ -10,13 +10,21 @@ public extension Device {
     ///   e1 = (e·eMul.weightᵀ + eMul.bias)·pairMask,  e2 likewise with eAdd,
     ///   then attentionForward(scores: fe, probs: nil, weightedV:, …, film: film).
     /// Overwrites `fe` and `weightedV`. `e1` and `e2` are scratch for the unfused path (the Swift twin,
-    /// CPUs, and n that does not divide 64); the fused GPU kernel leaves them untouched.
+    /// CPUs, and n that does not divide 64); the fused GPU kernel leaves them untouched, and they may be
+    /// empty when `fusesEdgeAttention(n:)` says it runs.
     func edgeAttentionForward(fe: View, weightedV: View, e: View, eMul: (weight: View, bias: View), eAdd: (weight: View, bias: View),
                               e1: View, e2: View, q: View, k: View, v: View, nodeMask: View,
                               graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int, film: (mul: View, add: View)) throws {
         try edgeAttentionForward(fe: fe, weightedV: weightedV, e: e, eMul: eMul, eAdd: eAdd, e1: e1, e2: e2, q: q, k: k, v: v,
                                  nodeMask: nodeMask, graphs: graphs, n: n, dim: dim, edgeDim: edgeDim, heads: heads,
                                  film: film, fused: nil)
+    }
+
+    /// Whether edgeAttentionForward runs the fused kernel for graphs of `n` nodes on this device (then
+    /// sampling workspaces need no e1/e2: 2 × 50 MB per layer set for the dinas preset at 384 graphs).
+    func fusesEdgeAttention(n: Int) -> Bool {
+        guard let cl else { return false }
+        return fusedEdgeAttentionEnabled && cl.info.isGPU && n > 0 && 64 % n == 0
     }
 }
 
@@ -31,7 +39,7 @@ extension Device {
                               graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int, film: (mul: View, add: View),
                               fused: Bool?) throws {
         let op = "edgeAttentionForward", pairs = graphs * n * n
-        guard let cl, fused ?? (fusedEdgeAttentionEnabled && cl.info.isGPU && n > 0 && 64 % n == 0) else {
+        guard let cl, fused ?? fusesEdgeAttention(n: n) else {
             try linearForward([LinearForwardOperands(out: e1, inp: e, weight: eMul.weight, bias: eMul.bias),
                                LinearForwardOperands(out: e2, inp: e, weight: eAdd.weight, bias: eAdd.bias)],
                               rows: pairs, inDim: edgeDim, outDim: dim, mask: RowMask(nodeMask: nodeMask, n: n, pairs: true))
