@@ -1025,13 +1025,14 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
 // (BM/WARPS_M)×(BN/WARPS_N) block as MT×NT mma tiles of 16×8. BK-deep slabs of A and B are staged in
 // local memory in the layout that makes both the staging stores and the fragment loads free of bank
 // conflicts: an operand read along k (A = X, B = W) is stored row by row with stride BK + 4, one read
-// along m or n is stored k by k with stride BX + 8.
+// along m or n is stored k by k with stride BX + 8. Kernels/tc_staging.cl moves them there in 16-byte
+// runs (the staging instructions, not the mma count, bounded this kernel on the H100).
 
 #if NVIDIA_TENSOR_CORES
 
 // Depth of a staged slab: 16 or 32 (64 overflows 48 KiB of local memory). NASDIFF_TC_OPTIONS adds
-// build options to this file only (e.g. "-DTC_BK=16", "-cl-nv-maxrregcount=128"), to measure variants
-// without a rebuild; Benchmarks/RESULTS.md has what was measured.
+// build options to this file only (e.g. "-DTC_BK=16", "-cl-nv-verbose"), to measure variants without a
+// rebuild; Benchmarks/RESULTS.md has what was measured.
 #ifndef TC_BK
 #define TC_BK 32
 #endif
