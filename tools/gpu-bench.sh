@@ -39,10 +39,12 @@ stage_sample() {
     run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
     run 300 "$PY" "$REF" --device cuda bench --preset dinas --batch 192 --repetitions 3
 }
-stage_fusions() {  # sampling and training without the batched linears, then also without the fused edge attention
-    NASDIFF_BATCHED_LINEAR=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
+stage_fusions() {  # sampling without the fused y update; then also without the batched linears (and training
+                   # without them); then also without the fused edge attention
+    NASDIFF_FUSED_Y_UPDATE=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
+    NASDIFF_FUSED_Y_UPDATE=0 NASDIFF_BATCHED_LINEAR=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
     NASDIFF_BATCHED_LINEAR=0 run 200 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 5
-    NASDIFF_BATCHED_LINEAR=0 NASDIFF_FUSED_EDGE_ATTENTION=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
+    NASDIFF_FUSED_Y_UPDATE=0 NASDIFF_BATCHED_LINEAR=0 NASDIFF_FUSED_EDGE_ATTENTION=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
 }
 stage_simt() {  # the same sampling and training workloads with the float32 GEMMs, for the ratio
     NASDIFF_TENSOR_CORES=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3

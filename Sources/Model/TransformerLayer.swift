@@ -108,17 +108,9 @@ struct TransformerLayer: Sendable {
         // Global update from the layer inputs.
         try d.poolForward(out: s.poolX, inp: x, graphs: g, positions: n, dim: dx)
         try d.poolForward(out: s.poolE, inp: e, graphs: g, positions: n * n, dim: de)
-        try yy.forward(p, out: s.yyOut, inp: y, rows: g)
-        try xToY.forward(p, out: s.xy, inp: s.poolX, rows: g)
-        try eToY.forward(p, out: s.ey, inp: s.poolE, rows: g)
-        try d.add(out: s.ySum, s.yyOut.sub(0, g * dy), s.xy.sub(0, g * dy))
-        try d.add(out: s.ySum, s.ySum.sub(0, g * dy), s.ey.sub(0, g * dy))
-        try yOut1.forward(p, out: s.yo2, inp: s.ySum, rows: g, relu: true)
-        try yOut2.forward(p, out: s.ny, inp: s.yo2, rows: g)
-        // Residual + LayerNorm, then feed-forward + residual + LayerNorm, for X, E and y.
+        // Residual + LayerNorm, then feed-forward + residual + LayerNorm, for X and E; y below.
         try normX1.forward(p, out: s.x1, mean: s.meanX1, rstd: s.rstdX1, sum: s.rX, a: x, b: s.nX, rows: rn, training: keepProbs)
         try normE1.forward(p, out: s.e1n, mean: s.meanE1, rstd: s.rstdE1, sum: s.rE, a: e, b: s.nE, rows: re, training: keepProbs)
-        try normY1.forward(p, out: s.y1, mean: s.meanY1, rstd: s.rstdY1, sum: s.rY, a: y, b: s.ny, rows: g, training: keepProbs)
 
         try ffX1.forward(p, out: s.fxb, inp: s.x1, rows: rn, relu: true)
         try ffX2.forward(p, out: s.fxc, inp: s.fxb, rows: rn)
@@ -130,6 +122,23 @@ struct TransformerLayer: Sendable {
         try ffE2.forward(p, out: s.fec, inp: s.feb, rows: re)
         try normE2.forward(p, out: s.eOut, mean: s.meanE2, rstd: s.rstdE2, sum: s.rE2, a: s.e1n, b: s.fec, rows: re, mask: pairs, training: keepProbs)
 
+        // Global update from y and the pooled layer inputs: one kernel when sampling on a GPU.
+        if !keepProbs && d.fusesYUpdate(dy: dy, ffY: ffY) {
+            let norm = { (l: LayerNorm) in (gamma: p.value(l.gamma, l.dim), beta: p.value(l.beta, l.dim)) }
+            let weights = YUpdateWeights(yy: yy.parameters(p), xToY: xToY.parameters(p), eToY: eToY.parameters(p),
+                                         out1: yOut1.parameters(p), out2: yOut2.parameters(p), norm1: norm(normY1),
+                                         ff1: ffY1.parameters(p), ff2: ffY2.parameters(p), norm2: norm(normY2))
+            return try d.yUpdateForward(out: s.yOut, y: y, poolX: s.poolX, poolE: s.poolE, weights: weights,
+                                        graphs: g, dy: dy, pooledX: 4 * dx, pooledE: 4 * de, ffY: ffY)
+        }
+        try yy.forward(p, out: s.yyOut, inp: y, rows: g)
+        try xToY.forward(p, out: s.xy, inp: s.poolX, rows: g)
+        try eToY.forward(p, out: s.ey, inp: s.poolE, rows: g)
+        try d.add(out: s.ySum, s.yyOut.sub(0, g * dy), s.xy.sub(0, g * dy))
+        try d.add(out: s.ySum, s.ySum.sub(0, g * dy), s.ey.sub(0, g * dy))
+        try yOut1.forward(p, out: s.yo2, inp: s.ySum, rows: g, relu: true)
+        try yOut2.forward(p, out: s.ny, inp: s.yo2, rows: g)
+        try normY1.forward(p, out: s.y1, mean: s.meanY1, rstd: s.rstdY1, sum: s.rY, a: y, b: s.ny, rows: g, training: keepProbs)
         try ffY1.forward(p, out: s.fyb, inp: s.y1, rows: g, relu: true)
         try ffY2.forward(p, out: s.fyc, inp: s.fyb, rows: g)
         try normY2.forward(p, out: s.yOut, mean: s.meanY2, rstd: s.rstdY2, sum: s.rY2, a: s.y1, b: s.fyc, rows: g, training: keepProbs)
