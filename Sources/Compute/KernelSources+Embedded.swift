@@ -1642,19 +1642,45 @@ void tc_stage_slab(__global float* out, int out_off, __global const float* src, 
 
 #define Y_GRAPHS 4
 #define Y_THREADS 256
+#define Y_TEAM 8                          // lanes that share one output of a linear
+#define Y_TEAMS (Y_THREADS / Y_TEAM)
 #define Y_LN_EPS 1e-5f
 
-// Σ_k x[k]·w[k] with the input in local memory (one graph's row) and the weight row in global memory.
-__attribute__((always_inline)) inline float y_dot_local(__local const float* x, __global const float* w, int K) {
-    float a = 0.0f;
-    for (int k = 0; k < K; ++k) a = fma(x[k], w[k], a);
-    return a;
-}
-
-__attribute__((always_inline)) inline float y_dot_global(__global const float* x, __global const float* w, int K) {
-    float a = 0.0f;
-    for (int k = 0; k < K; ++k) a = fma(x[k], w[k], a);
-    return a;
+// out[g·O + o] = (or +=, or relu of) Σ_k in[g·K + k]·W[o·K + k] + b[o] for the group's graphs.
+// A team of Y_TEAM lanes shares an output and lane t takes k ≡ t (mod Y_TEAM): a warp's weight loads
+// are whole 32-byte sectors of 32/Y_TEAM rows, and each weight serves all Y_GRAPHS graphs. (One lane per
+// output would make every load instruction touch 32 rows.) The teams' partial sums meet in `red`
+// (Y_TEAMS·Y_GRAPHS·Y_TEAM floats). mode: 0 write, 1 add, 2 write with ReLU. Every item must call it.
+__attribute__((always_inline)) inline void y_linear(__local float* out, __local const float* in, __global const float* W,
+                                                    __global const float* b, int K, int O, int here, int mode,
+                                                    __local float* red, int tid) {
+    const int team = tid / Y_TEAM, t = tid % Y_TEAM;
+    // By our reading the previous step's closing barrier already orders everything, but PoCL computed
+    // wrong sums without this one when two calls followed each other (the yy product after eToY).
+    barrier(CLK_LOCAL_MEM_FENCE);
+    for (int o0 = 0; o0 < O; o0 += Y_TEAMS) {
+        const int o = o0 + team;
+        float a[Y_GRAPHS];
+        for (int g = 0; g < Y_GRAPHS; ++g) a[g] = 0.0f;
+        if (o < O) {
+            for (int k = t; k < K; k += Y_TEAM) {
+                const float w = W[o * K + k];
+                for (int g = 0; g < Y_GRAPHS; ++g) a[g] = fma(in[g * K + k], w, a[g]);
+            }
+        }
+        for (int g = 0; g < Y_GRAPHS; ++g) red[(team * Y_GRAPHS + g) * Y_TEAM + t] = a[g];
+        barrier(CLK_LOCAL_MEM_FENCE);
+        if (tid < Y_TEAMS * Y_GRAPHS) {
+            const int tm = tid / Y_GRAPHS, g = tid % Y_GRAPHS, oo = o0 + tm;
+            if (oo < O && g < here) {
+                float v = b[oo];
+                for (int i = 0; i < Y_TEAM; ++i) v += red[tid * Y_TEAM + i];
+                if (mode == 1) out[g * O + oo] += v;
+                else out[g * O + oo] = mode == 2 ? fmax(v, 0.0f) : v;
+            }
+        }
+        barrier(CLK_LOCAL_MEM_FENCE);
+    }
 }
 
 // r[g·dy + o] = LayerNorm(r[g·dy + ·])[o] for the group's graphs, in place. 32 items per graph add up
@@ -1688,7 +1714,14 @@ __attribute__((always_inline)) inline void y_layernorm(__local float* r, __local
     barrier(CLK_LOCAL_MEM_FENCE);
 }
 
-// Local size Y_THREADS, global (⌈graphs / Y_GRAPHS⌉·Y_THREADS). `scratch`: (4·dy + ffY + 32)·Y_GRAPHS + 2·Y_GRAPHS floats.
+// Copies `count` floats (the group's rows of an input) into local memory, then waits for the group.
+__attribute__((always_inline)) inline void y_stage(__local float* to, __global const float* from, int count, int tid) {
+    for (int i = tid; i < count; i += Y_THREADS) to[i] = from[i];
+    barrier(CLK_LOCAL_MEM_FENCE);
+}
+
+// Local size Y_THREADS, global (⌈graphs / Y_GRAPHS⌉·Y_THREADS). `scratch`: Y_GRAPHS·(3·dy + max(ffY, px, pe))
+// + Y_TEAMS·Y_GRAPHS·Y_TEAM + Y_GRAPHS·32 + 2·Y_GRAPHS floats.
 __kernel __attribute__((reqd_work_group_size(Y_THREADS, 1, 1)))
 void y_update_forward(__global float* out, int out_off, __global const float* y, int y_off,
                       __global const float* poolX, int poolX_off, __global const float* poolE, int poolE_off,
@@ -1708,43 +1741,31 @@ void y_update_forward(__global float* out, int out_off, __global const float* y,
     Wyy += Wyy_off; byy += byy_off; Wxy += Wxy_off; bxy += bxy_off; Wey += Wey_off; bey += bey_off;
     W1 += W1_off; b1 += b1_off; W2 += W2_off; b2 += b2_off; gamma1 += gamma1_off; beta1 += beta1_off;
     Wf1 += Wf1_off; bf1 += bf1_off; Wf2 += Wf2_off; bf2 += bf2_off; gamma2 += gamma2_off; beta2 += beta2_off;
+    const int wide = max(ffY, max(px, pe));
     __local float* ys = scratch;                               // y of the group's graphs
     __local float* s = ys + Y_GRAPHS * dy;                     // s, then y + ny, then y1
-    __local float* t = s + Y_GRAPHS * dy;                      // relu(s·W1ᵀ + b1), then y1 + feed-forward
-    __local float* h = t + Y_GRAPHS * dy;                      // relu(y1·Wf1ᵀ + bf1), ffY per graph
-    __local float* part = h + Y_GRAPHS * ffY;
+    __local float* t = s + Y_GRAPHS * dy;                      // relu(out1(s)), then y1 + feed-forward
+    __local float* h = t + Y_GRAPHS * dy;                      // poolX, then poolE, then relu(ff1(y1))
+    __local float* red = h + Y_GRAPHS * wide;
+    __local float* part = red + Y_TEAMS * Y_GRAPHS * Y_TEAM;
     __local float* stat = part + Y_GRAPHS * 32;
     const int rows = here * dy;
 
     for (int i = tid; i < rows; i += Y_THREADS) ys[i] = y[i];
+    y_stage(h, poolX, here * px, tid);
+    y_linear(s, h, Wxy, bxy, px, dy, here, 0, red, tid);
+    y_stage(h, poolE, here * pe, tid);
+    y_linear(s, h, Wey, bey, pe, dy, here, 1, red, tid);
+    y_linear(s, ys, Wyy, byy, dy, dy, here, 1, red, tid);
+    y_linear(t, s, W1, b1, dy, dy, here, 2, red, tid);
+    for (int i = tid; i < rows; i += Y_THREADS) s[i] = ys[i];
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int i = tid; i < rows; i += Y_THREADS) {
-        const int g = i / dy, o = i % dy;
-        s[i] = y_dot_local(ys + g * dy, Wyy + o * dy, dy) + byy[o] + y_dot_global(poolX + g * px, Wxy + o * px, px) + bxy[o]
-             + y_dot_global(poolE + g * pe, Wey + o * pe, pe) + bey[o];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int i = tid; i < rows; i += Y_THREADS) {
-        const int g = i / dy, o = i % dy;
-        t[i] = fmax(y_dot_local(s + g * dy, W1 + o * dy, dy) + b1[o], 0.0f);
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int i = tid; i < rows; i += Y_THREADS) {
-        const int g = i / dy, o = i % dy;
-        s[i] = ys[i] + y_dot_local(t + g * dy, W2 + o * dy, dy) + b2[o];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
+    y_linear(s, t, W2, b2, dy, dy, here, 1, red, tid);
     y_layernorm(s, part, stat, gamma1, beta1, here, dy, tid);  // s = y1
-    for (int i = tid; i < here * ffY; i += Y_THREADS) {
-        const int g = i / ffY, o = i % ffY;
-        h[i] = fmax(y_dot_local(s + g * dy, Wf1 + o * dy, dy) + bf1[o], 0.0f);
-    }
+    y_linear(h, s, Wf1, bf1, dy, ffY, here, 2, red, tid);
+    for (int i = tid; i < rows; i += Y_THREADS) t[i] = s[i];
     barrier(CLK_LOCAL_MEM_FENCE);
-    for (int i = tid; i < rows; i += Y_THREADS) {
-        const int g = i / dy, o = i % dy;
-        t[i] = s[i] + y_dot_local(h + g * ffY, Wf2 + o * ffY, ffY) + bf2[o];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
+    y_linear(t, h, Wf2, bf2, ffY, dy, here, 1, red, tid);
     y_layernorm(t, part, stat, gamma2, beta2, here, dy, tid);
     for (int i = tid; i < rows; i += Y_THREADS) out[i] = t[i];
 }

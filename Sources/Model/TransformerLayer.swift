@@ -123,7 +123,7 @@ struct TransformerLayer: Sendable {
         try normE2.forward(p, out: s.eOut, mean: s.meanE2, rstd: s.rstdE2, sum: s.rE2, a: s.e1n, b: s.fec, rows: re, mask: pairs, training: keepProbs)
 
         // Global update from y and the pooled layer inputs: one kernel when sampling on a GPU.
-        if !keepProbs && d.fusesYUpdate(dy: dy, ffY: ffY) {
+        if !keepProbs && d.fusesYUpdate(dy: dy, ffY: ffY, pooled: 4 * max(dx, de)) {
             let norm = { (l: LayerNorm) in (gamma: p.value(l.gamma, l.dim), beta: p.value(l.beta, l.dim)) }
             let weights = YUpdateWeights(yy: yy.parameters(p), xToY: xToY.parameters(p), eToY: eToY.parameters(p),
                                          out1: yOut1.parameters(p), out2: yOut2.parameters(p), norm1: norm(normY1),

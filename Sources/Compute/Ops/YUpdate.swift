@@ -20,16 +20,20 @@ public struct YUpdateWeights {
 /// NASDIFF_FUSED_Y_UPDATE=0 keeps the y update as separate layers on a GPU too, to measure the fusion.
 let fusedYUpdateEnabled = ProcessInfo.processInfo.environment["NASDIFF_FUSED_Y_UPDATE"] != "0"
 
-/// Graphs per work-group and its floats of local memory (Y_GRAPHS and the scratch of y_update.cl).
+/// Graphs per work-group and its floats of local memory (Y_GRAPHS and the scratch of y_update.cl,
+/// whose widest input row is the feed-forward's or a pooled one).
 private let yUpdateGraphs = 4
-private func yUpdateScratch(dy: Int, ffY: Int) -> Int { (4 * dy + ffY + 32) * yUpdateGraphs + 2 * yUpdateGraphs }
+private func yUpdateScratch(dy: Int, ffY: Int, pooled: Int) -> Int {
+    yUpdateGraphs * (3 * dy + max(ffY, pooled)) + 32 * yUpdateGraphs * 8 + 32 * yUpdateGraphs + 2 * yUpdateGraphs
+}
 
 public extension Device {
     /// Whether sampling runs the y update as one kernel here: a GPU whose local memory holds a group's
-    /// intermediates (the feed-forward's ffY activations of 4 graphs above all).
-    func fusesYUpdate(dy: Int, ffY: Int) -> Bool {
+    /// intermediates (the feed-forward's activations or the pooled inputs of 4 graphs above all).
+    /// `pooled`: the wider of the pooled node and edge statistics (4·dx, 4·de).
+    func fusesYUpdate(dy: Int, ffY: Int, pooled: Int) -> Bool {
         guard let cl, fusedYUpdateEnabled, cl.info.isGPU else { return false }
-        return yUpdateScratch(dy: dy, ffY: ffY) * 4 <= cl.info.localMemoryBytes
+        return yUpdateScratch(dy: dy, ffY: ffY, pooled: pooled) * 4 <= cl.info.localMemoryBytes
     }
 
     /// out (graphs × dy) = the layer's new y from y (graphs × dy) and the pooled node and edge
@@ -53,7 +57,7 @@ public extension Device {
             try require(op, n.gamma, dy, "\(name).gamma"); try require(op, n.beta, dy, "\(name).beta")
         }
         if let cl {
-            let scratch = yUpdateScratch(dy: dy, ffY: ffY) * 4
+            let scratch = yUpdateScratch(dy: dy, ffY: ffY, pooled: max(pooledX, pooledE)) * 4
             guard scratch <= cl.info.localMemoryBytes else {
                 throw ComputeError.invalidSize(op: op, detail: "\(scratch) bytes of local memory needed (dy \(dy), ffY \(ffY)), the device has \(cl.info.localMemoryBytes)")
             }
