@@ -36,6 +36,7 @@ public enum KernelBench {
             rows += try benchLinear(device, rows: s.rows, inDim: s.inDim, outDim: s.outDim, repetitions: reps)
         }
         rows += try benchEdgeAttention(device, repetitions: reps)
+        if device.fusesYUpdate(dy: 64, ffY: 2048, pooled: 2048) { rows.append(try benchYUpdate(device, repetitions: reps)) }
         rows += try benchElementwise(device, repetitions: reps)
         return rows
     }
@@ -61,6 +62,28 @@ public enum KernelBench {
         var rows = [row("edge attention, apart", shape, try run(fused: false), work: gflop, unit: "GFLOP/s")]
         if d.isGPU { rows.append(row("edge attention, fused", shape, try run(fused: true), work: gflop, unit: "GFLOP/s")) }
         return rows
+    }
+
+    /// Sampling's fused y update (Kernels/y_update.cl) at the dinas preset's widths for 384 graphs: dy 64,
+    /// pooled inputs 4·512 and 4·128, feed-forward 2048. GFLOP/s counts its seven products. The separate
+    /// layers it replaces show in `NASDIFF_PROFILE=1 NASDIFF_FUSED_Y_UPDATE=0 nasdiff bench sample`.
+    static func benchYUpdate(_ d: Device, repetitions: Int) throws -> Row {
+        let graphs = 384, dy = 64, px = 2048, pe = 512, ff = 2048
+        func buffer(_ count: Int, _ value: Float) throws -> View { let b = try d.makeBuffer(count: count); try d.fill(b.all, value); return b.all }
+        func linear(_ inDim: Int, _ outDim: Int) throws -> (weight: View, bias: View) {
+            (try buffer(outDim * inDim, 0.01), try buffer(outDim, 0.1))
+        }
+        let weights = YUpdateWeights(yy: try linear(dy, dy), xToY: try linear(px, dy), eToY: try linear(pe, dy),
+                                     out1: try linear(dy, dy), out2: try linear(dy, dy), norm1: (try buffer(dy, 1), try buffer(dy, 0)),
+                                     ff1: try linear(dy, ff), ff2: try linear(ff, dy), norm2: (try buffer(dy, 1), try buffer(dy, 0)))
+        let y = try buffer(graphs * dy, 0.5), poolX = try buffer(graphs * px, 0.2), poolE = try buffer(graphs * pe, 0.3)
+        let out = try buffer(graphs * dy, 0)
+        let gflop = 2.0 * Double(graphs) * Double(3 * dy * dy + px * dy + pe * dy + 2 * dy * ff) / 1e9
+        let t = try time(d, repetitions) {
+            try d.yUpdateForward(out: out, y: y, poolX: poolX, poolE: poolE, weights: weights,
+                                 graphs: graphs, dy: dy, pooledX: px, pooledE: pe, ffY: ff)
+        }
+        return row("y update, fused", "\(graphs) graphs, \(dy)→\(ff)→\(dy)", t, work: gflop, unit: "GFLOP/s")
     }
 
     static func benchLinear(_ d: Device, rows: Int, inDim: Int, outDim: Int, repetitions: Int) throws -> [Row] {
