@@ -3,7 +3,7 @@
 // per row so the backward need not recompute them. Variance is two-pass, Σ(x − mean)², so rows
 // with a large mean and a small spread keep their precision.
 
-private let layerNormEpsilon: Float = 1e-5
+let layerNormEpsilon: Float = 1e-5
 
 public extension Device {
     /// out[r,:] = (inp[r,:] − mean[r]) · rstd[r] · gamma + beta; saves mean[r] and rstd[r].

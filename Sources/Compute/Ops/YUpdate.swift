@@ -20,9 +20,9 @@ public struct YUpdateWeights {
 /// NASDIFF_FUSED_Y_UPDATE=0 keeps the y update as separate layers on a GPU too, to measure the fusion.
 let fusedYUpdateEnabled = ProcessInfo.processInfo.environment["NASDIFF_FUSED_Y_UPDATE"] != "0"
 
-/// Graphs per work-group and its floats of local memory (Y_GRAPHS and the scratch of y_update.cl,
-/// whose widest input row is the feed-forward's or a pooled one).
-private let yUpdateGraphs = 4
+/// Graphs and work-items per work-group and its floats of local memory (Y_GRAPHS, Y_THREADS and the
+/// scratch of y_update.cl, whose widest input row is the feed-forward's or a pooled one).
+private let yUpdateGraphs = 4, yUpdateThreads = 256
 private func yUpdateScratch(dy: Int, ffY: Int, pooled: Int) -> Int {
     yUpdateGraphs * (3 * dy + max(ffY, pooled)) + 32 * yUpdateGraphs * 8 + 32 * yUpdateGraphs + 2 * yUpdateGraphs
 }
@@ -66,7 +66,7 @@ public extension Device {
             let args: [CLArg] = [.view(out), .view(y), .view(poolX), .view(poolE)] + pairs.flatMap { [CLArg.view($0.weight), .view($0.bias)] }
                 + [.int(graphs), .int(dy), .int(pooledX), .int(pooledE), .int(ffY), .local(scratch)]
             let groups = (graphs + yUpdateGraphs - 1) / yUpdateGraphs
-            return try cl.launch("y_update", "y_update_forward", args, global: [groups * 256], local: [256])
+            return try cl.launch("y_update", "y_update_forward", args, global: [groups * yUpdateThreads], local: [yUpdateThreads])
         }
         // The Swift twin, graph by graph (sequential: only tests and selftest run it; on a CPU the model
         // keeps the separate layers).
@@ -79,10 +79,10 @@ public extension Device {
         func layerNorm(_ r: inout [Float], _ n: (gamma: View, beta: View)) {
             let count = Float(r.count)
             let mean = r.reduce(0, +) / count
-            let rstd = 1 / (r.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / count + 1e-5).squareRoot()
+            let rstd = 1 / (r.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / count + layerNormEpsilon).squareRoot()
             for o in r.indices { r[o] = (r[o] - mean) * rstd * n.gamma.ptr[o] + n.beta.ptr[o] }
         }
-        let yp = y.ptr, px = poolX.ptr, pe = poolE.ptr, op_ = out.ptr
+        let yp = y.ptr, px = poolX.ptr, pe = poolE.ptr, dst = out.ptr
         for g in 0..<graphs {
             let yg = UnsafePointer(yp.p + g * dy)
             let s = (0..<dy).map { o in
@@ -95,7 +95,7 @@ public extension Device {
             let h = y1.withUnsafeBufferPointer { p in (0..<ffY).map { max(linear(w.ff1, p.baseAddress!, dy, $0), 0) } }
             var r = h.withUnsafeBufferPointer { hp in (0..<dy).map { y1[$0] + linear(w.ff2, hp.baseAddress!, ffY, $0) } }
             layerNorm(&r, w.norm2)
-            for o in 0..<dy { op_[g * dy + o] = r[o] }
+            for o in 0..<dy { dst[g * dy + o] = r[o] }
         }
     }
 }
