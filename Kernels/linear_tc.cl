@@ -33,8 +33,6 @@
 #define TC_WARPS_N 2
 #endif
 #define TC_THREADS (32 * TC_WARPS_M * TC_WARPS_N)
-// Floats of one staged BX-wide slab, in either layout (see STAGED).
-#define TC_SLAB(BX) ((BX) * (TC_BK + 4) > TC_BK * ((BX) + 8) ? (BX) * (TC_BK + 4) : TC_BK * ((BX) + 8))
 
 #define TC_STAGING_HELPERS_ONLY 1
 #include "tc_staging.cl"

@@ -1043,8 +1043,6 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
 #define TC_WARPS_N 2
 #endif
 #define TC_THREADS (32 * TC_WARPS_M * TC_WARPS_N)
-// Floats of one staged BX-wide slab, in either layout (see STAGED).
-#define TC_SLAB(BX) ((BX) * (TC_BK + 4) > TC_BK * ((BX) + 8) ? (BX) * (TC_BK + 4) : TC_BK * ((BX) + 8))
 
 #define TC_STAGING_HELPERS_ONLY 1
 #include "tc_staging.cl"
@@ -1563,6 +1561,8 @@ __kernel void symmetrize_pairs_backward(__global float* dinp, int dinp_off, __gl
 #ifndef TC_BK
 #define TC_BK 32
 #endif
+// Floats of one staged BX-wide slab, in either layout.
+#define TC_SLAB(BX) ((BX) * (TC_BK + 4) > TC_BK * ((BX) + 8) ? (BX) * (TC_BK + 4) : TC_BK * ((BX) + 8))
 
 // Staging runs in two halves so that the next slab's global loads are in flight while the tensor
 // cores work on this one: tc_load reads this thread's `per` elements of a TC_BK×BX slab into
@@ -1605,14 +1605,13 @@ __attribute__((always_inline)) inline void tc_store(__local float* L, const floa
 }
 
 #ifndef TC_STAGING_HELPERS_ONLY
-#define TC_TEST_SLAB (64 * (TC_BK + 4) > TC_BK * 72 ? 64 * (TC_BK + 4) : TC_BK * 72)
 // One group of 128 items stages the 64-wide slab at (x0, k0) of src (x < x_end and k < k_end valid) into
-// local memory and copies the whole staged buffer, padding included, to out (TC_TEST_SLAB floats).
+// local memory and copies the whole staged buffer, padding included, to out (TC_SLAB(64) floats).
 __kernel __attribute__((reqd_work_group_size(128, 1, 1)))
 void tc_stage_slab(__global float* out, int out_off, __global const float* src, int src_off, int ld,
                    int x0, int x_end, int k0, int k_end, int along_k) {
-    const int BX = 64, nthreads = 128, per = TC_BK * BX / nthreads, slab = TC_TEST_SLAB;
-    __local float4 staged[TC_TEST_SLAB / 4];
+    const int BX = 64, nthreads = 128, per = TC_BK * BX / nthreads, slab = TC_SLAB(64);
+    __local float4 staged[TC_SLAB(64) / 4];
     __local float* L = (__local float*)staged;
     const int tid = get_local_id(0);
     src += src_off; out += out_off;
