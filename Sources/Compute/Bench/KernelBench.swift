@@ -36,6 +36,7 @@ public enum KernelBench {
             rows += try benchLinear(device, rows: s.rows, inDim: s.inDim, outDim: s.outDim, repetitions: reps)
         }
         rows += try benchEdgeAttention(device, repetitions: reps)
+        rows += try benchPooling(device, repetitions: reps)
         if device.fusesYUpdate(dy: 64, ffY: 2048, pooled: 2048) { rows.append(try benchYUpdate(device, repetitions: reps)) }
         rows += try benchElementwise(device, repetitions: reps)
         return rows
@@ -61,6 +62,27 @@ public enum KernelBench {
         }
         var rows = [row("edge attention, apart", shape, try run(fused: false), work: gflop, unit: "GFLOP/s")]
         if d.isGPU { rows.append(row("edge attention, fused", shape, try run(fused: true), work: gflop, unit: "GFLOP/s")) }
+        return rows
+    }
+
+    /// The pooled statistics of a layer's X (8 positions × 512) and E (64 positions × 128) for 384 graphs,
+    /// with the work-group-per-graph kernel and the item-per-column kernel (poolGroupMinPositions picks
+    /// between them on a GPU). GB/s counts the input read once and the output written.
+    static func benchPooling(_ d: Device, repetitions: Int) throws -> [Row] {
+        guard d.cl != nil else { return [] }
+        let graphs = 384
+        var rows: [Row] = []
+        for (positions, dim, what) in [(8, 512, "X"), (64, 128, "E")] {
+            let inp = try d.makeBuffer(count: graphs * positions * dim), out = try d.makeBuffer(count: graphs * 4 * dim)
+            try d.fill(inp.all, 0.5)
+            let gb = Double(graphs * (positions + 4) * dim) * 4 / 1e9
+            for group in [true, false] {
+                let t = try time(d, repetitions) {
+                    try d.poolForward(out: out.all, inp: inp.all, graphs: graphs, positions: positions, dim: dim, groupPerGraph: group)
+                }
+                rows.append(row("pool \(what), \(group ? "group" : "columns")", "\(graphs)×\(positions)×\(dim)", t, work: gb, unit: "GB/s"))
+            }
+        }
         return rows
     }
 

@@ -7,7 +7,8 @@
 
 public extension Device {
     func poolForward(out: View, inp: View, graphs: Int, positions: Int, dim: Int) throws {
-        try poolForward(out: out, inp: inp, graphs: graphs, positions: positions, dim: dim, groupPerGraph: isGPU)
+        try poolForward(out: out, inp: inp, graphs: graphs, positions: positions, dim: dim,
+                        groupPerGraph: isGPU && positions >= poolGroupMinPositions)
     }
 
     /// dinp += ∂L/∂inp given dout (G, 4C), the forward's input and its output (mean, min, max, std).
@@ -51,6 +52,13 @@ public extension Device {
         }
     }
 }
+
+/// The GPU forward splits a graph's positions over 8 lanes and tree-reduces them in local memory. That
+/// pays where each lane gets several positions (E: 64 pairs); with 8 nodes (X) every lane would hold
+/// one, and the H100 profile had that launch at ~300 GB/s (log `vector-staging`, pool_forward_group
+/// [512, 3072]), so there one work item per (graph, channel) walks the positions instead. Not yet timed
+/// on a GPU: `nasdiff bench kernels` has both shapes at both sizes.
+let poolGroupMinPositions = 32
 
 extension Device {
     /// `groupPerGraph` picks the GPU-shaped forward (a work-group per (channel block, graph));
