@@ -6,17 +6,20 @@
 // epilogue finishes attention_forward's work for those rows and channels: scores, the y FiLM of the
 // stored edge update, and the per-channel softmax over keys with the weighted sum of v. A tile holds
 // 64/n whole query rows (g, i) because n divides 64 (the host checks), so no softmax crosses tiles.
+// The node output leaves with y's FiLM applied too (film.cl's film_forward on weighted v), since
+// sampling reads only that.
 // linear.cl (float32) and linear_tc.cl (tensor cores) include this file and supply the GEMM.
 
 // Ct: the tile's raw products, Ct[r·ldc + t] for pair row m0 + r and packed column t (t < 32: e_mul of
-// channel c0 + t, else e_add of channel c0 + t − 32). Writes fe (pair rows) and wv (node rows) for
-// the tile's query rows and channels c0 .. c0 + 31, the same values attention_forward writes given
-// e1 = (E·W_mulᵀ + b_mul)·pairmask and e2 likewise.
+// channel c0 + t, else e_add of channel c0 + t − 32). Writes fe (pair rows) and fx (node rows) for
+// the tile's query rows and channels c0 .. c0 + 31: fe as attention_forward writes it given
+// e1 = (E·W_mulᵀ + b_mul)·pairmask and e2 likewise, fx = its weighted v·(1 + xmul) + xadd.
 __attribute__((always_inline)) inline void edge_attention_tile(
         __local const float* Ct, const int ldc, int m0, int c0, int tid, int nthreads,
-        __global float* fe, __global float* wv, __global const float* bmul, __global const float* badd,
+        __global float* fe, __global float* fx, __global const float* bmul, __global const float* badd,
         __global const float* q, __global const float* k, __global const float* v, __global const float* mask,
-        __global const float* fmul, __global const float* fadd, int graphs, int n, int dim, float scale) {
+        __global const float* fmul, __global const float* fadd, __global const float* xmul, __global const float* xadd,
+        int graphs, int n, int dim, float scale) {
     const int queries = 64 / n;
     for (int item = tid; item < queries * 32; item += nthreads) {
         const int t = item % 32, row0 = m0 + (item / 32) * n;   // neighbouring items: neighbouring channels
@@ -41,25 +44,28 @@ __attribute__((always_inline)) inline void edge_attention_tile(
                 m = fmax(m, s);
             }
         }
-        wv[qrow * dim + c] = l > 0.0f ? acc / l : 0.0f;
+        const float wv = l > 0.0f ? acc / l : 0.0f;
+        fx[qrow * dim + c] = wv * (1.0f + xmul[gc]) + xadd[gc];
     }
 }
 
 // The arguments of both fused kernels (edge_attention_64 in linear.cl, edge_attention_tc_64 in
 // linear_tc.cl): E (pairs × de), Wp the packed weights (blocks·64 × de), the biases of e_mul and e_add,
-// the attention's node inputs, the node mask and y's FiLM of the edge update.
+// the attention's node inputs, the node mask and y's FiLM of the edge update and of the node output.
 #define EDGE_ATTENTION_ARGS                                                                                 \
-    __global float* fe, int fe_off, __global float* wv, int wv_off,                                         \
+    __global float* fe, int fe_off, __global float* fx, int fx_off,                                         \
     __global const float* E, int E_off, __global const float* Wp, int Wp_off,                               \
     __global const float* bmul, int bmul_off, __global const float* badd, int badd_off,                     \
     __global const float* q, int q_off, __global const float* k, int k_off,                                 \
     __global const float* v, int v_off, __global const float* mask, int mask_off,                           \
     __global const float* fmul, int fmul_off, __global const float* fadd, int fadd_off,                     \
+    __global const float* xmul, int xmul_off, __global const float* xadd, int xadd_off,                     \
     int graphs, int n, int dim, int de, int blocks, float scale
 
 // After the GEMM tile left its products in Ct (64 × 65): this group's epilogue.
 #define EDGE_ATTENTION_EPILOGUE(TID, NTHREADS)                                                              \
     barrier(CLK_LOCAL_MEM_FENCE);                                                                           \
     edge_attention_tile(Ct, 65, get_group_id(1) * 64, get_group_id(0) * 32, (TID), (NTHREADS),             \
-                        fe + fe_off, wv + wv_off, bmul + bmul_off, badd + badd_off, q + q_off, k + k_off,   \
-                        v + v_off, mask + mask_off, fmul + fmul_off, fadd + fadd_off, graphs, n, dim, scale)
+                        fe + fe_off, fx + fx_off, bmul + bmul_off, badd + badd_off, q + q_off, k + k_off,   \
+                        v + v_off, mask + mask_off, fmul + fmul_off, fadd + fadd_off, xmul + xmul_off,      \
+                        xadd + xadd_off, graphs, n, dim, scale)

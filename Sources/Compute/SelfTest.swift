@@ -138,12 +138,14 @@ public enum SelfTest {
                 let ba = try d.makeBuffer(values(c, seed: 54)), mk = try d.makeBuffer(mask)
                 let q = try d.makeBuffer(values(rn * c, seed: 55)), k = try d.makeBuffer(values(rn * c, seed: 56)), v = try d.makeBuffer(values(rn * c, seed: 57))
                 let fm = try d.makeBuffer(values(g * c, seed: 58)), fa = try d.makeBuffer(values(g * c, seed: 59))
-                let fe = try d.makeBuffer(count: re * c), wv = try d.makeBuffer(count: rn * c)
+                let xm = try d.makeBuffer(values(g * c, seed: 64)), xa = try d.makeBuffer(values(g * c, seed: 65))
+                let fe = try d.makeBuffer(count: re * c), fx = try d.makeBuffer(count: rn * c)
                 let e1 = try d.makeBuffer(count: re * c), e2 = try d.makeBuffer(count: re * c)
-                try d.edgeAttentionForward(fe: fe.all, weightedV: wv.all, e: e.all, eMul: (wm.all, bm.all), eAdd: (wa.all, ba.all),
+                try d.edgeAttentionForward(fe: fe.all, filmedV: fx.all, e: e.all, eMul: (wm.all, bm.all), eAdd: (wa.all, ba.all),
                                            e1: e1.all, e2: e2.all, q: q.all, k: k.all, v: v.all, nodeMask: mk.all,
-                                           graphs: g, n: n, dim: c, edgeDim: de, heads: heads, film: (fm.all, fa.all))
-                return try d.download(fe.all) + d.download(wv.all)
+                                           graphs: g, n: n, dim: c, edgeDim: de, heads: heads,
+                                           edgeFilm: (fm.all, fa.all), nodeFilm: (xm.all, xa.all))
+                return try d.download(fe.all) + d.download(fx.all)
             },
             // Sampling's y update in one kernel (the separate layers elsewhere), at the dinas preset's widths
             // and a graph count that leaves the last work-group part-full.

@@ -56,14 +56,14 @@ struct TransformerLayer: Sendable {
         var meanX1, rstdX1, meanX2, rstdX2, meanE1, rstdE1, meanE2, rstdE2, meanY1, rstdY1, meanY2, rstdY2: View
 
         /// `keepProbs` (training): also the slots only the backward reads or only a gradient uses — the
-        /// raw scores, the probabilities and the feed-forward pre-activations (the forward writes the
-        /// ReLU output directly). Sampling workspaces leave them out (~66 MB per layer set for the dinas
+        /// raw scores, the probabilities, the attention's node output before y's FiLM and the
+        /// feed-forward pre-activations (the forward writes the ReLU output directly). Sampling workspaces leave them out (~66 MB per layer set for the dinas
         /// preset at batch 384). `edgeInputs`: whether e1 and e2 are stored (not when sampling runs the
         /// fused edge attention, Device.fusesEdgeAttention).
         init(_ a: inout Arena, _ l: TransformerLayer, graphs: Int, n: Int, keepProbs: Bool, edgeInputs: Bool) {
             let rn = graphs * n, re = graphs * n * n, rg = graphs
             func kept(_ count: Int) -> View { a.take(keepProbs ? count : 0) }
-            q = a.take(rn * l.dx); k = a.take(rn * l.dx); v = a.take(rn * l.dx); wv = a.take(rn * l.dx)
+            q = a.take(rn * l.dx); k = a.take(rn * l.dx); v = a.take(rn * l.dx); wv = kept(rn * l.dx)
             fx = a.take(rn * l.dx); nX = a.take(rn * l.dx); rX = a.take(rn * l.dx); x1 = a.take(rn * l.dx)
             fxa = kept(rn * l.ffX); fxb = a.take(rn * l.ffX); fxc = a.take(rn * l.dx); rX2 = a.take(rn * l.dx); xOut = a.take(rn * l.dx)
             e1 = a.take(edgeInputs ? re * l.dx : 0); e2 = a.take(edgeInputs ? re * l.dx : 0); scores = kept(re * l.dx)
@@ -88,22 +88,23 @@ struct TransformerLayer: Sendable {
         // Layers of one input and shape run as one product each (their views lie at equal strides).
         try Linear.forward([q, k, v], p, outs: [s.q, s.k, s.v], inp: x, rows: rn, mask: nodes)
         try Linear.forward([yeMul, yeAdd, yxMul, yxAdd], p, outs: [s.yem, s.yea, s.yxm, s.yxa], inp: y, rows: g)
-        // Edge update from the pre-softmax scores, FiLM'd by y. Training keeps e1 and the raw scores for
-        // the backward; sampling computes both edge inputs inside the attention on a GPU and lets it
-        // write the FiLM'd scores straight away.
+        // Edge update from the pre-softmax scores and node update from the attention output, each
+        // FiLM'd by y. Training keeps e1, the raw scores and the weighted v for the backward; sampling
+        // computes both edge inputs inside the attention on a GPU and lets it write the FiLM'd scores
+        // and node output straight away.
         if keepProbs {
             try Linear.forward([eMul, eAdd], p, outs: [s.e1, s.e2], inp: e, rows: re, mask: pairs)
             try d.attentionForward(scores: s.scores, probs: s.probs, weightedV: s.wv, q: s.q, k: s.k, v: s.v,
                                    e1: s.e1, e2: s.e2, nodeMask: nodeMask, graphs: g, n: n, dim: dx, heads: heads)
             try d.filmForward(out: s.fe, inp: s.scores, mul: s.yem, add: s.yea, graphs: g, positions: n * n, dim: dx)
+            try d.filmForward(out: s.fx, inp: s.wv, mul: s.yxm, add: s.yxa, graphs: g, positions: n, dim: dx)
         } else {
-            try d.edgeAttentionForward(fe: s.fe, weightedV: s.wv, e: e, eMul: eMul.parameters(p), eAdd: eAdd.parameters(p),
+            try d.edgeAttentionForward(fe: s.fe, filmedV: s.fx, e: e, eMul: eMul.parameters(p), eAdd: eAdd.parameters(p),
                                        e1: s.e1, e2: s.e2, q: s.q, k: s.k, v: s.v, nodeMask: nodeMask,
-                                       graphs: g, n: n, dim: dx, edgeDim: de, heads: heads, film: (s.yem, s.yea))
+                                       graphs: g, n: n, dim: dx, edgeDim: de, heads: heads,
+                                       edgeFilm: (s.yem, s.yea), nodeFilm: (s.yxm, s.yxa))
         }
         try eOut.forward(p, out: s.nE, inp: s.fe, rows: re, mask: pairs)
-        // Node update from the attention output, FiLM'd by y.
-        try d.filmForward(out: s.fx, inp: s.wv, mul: s.yxm, add: s.yxa, graphs: g, positions: n, dim: dx)
         try xOut.forward(p, out: s.nX, inp: s.fx, rows: rn, mask: nodes)
         // Global update from the layer inputs.
         try d.poolForward(out: s.poolX, inp: x, graphs: g, positions: n, dim: dx)

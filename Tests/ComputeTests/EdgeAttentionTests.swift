@@ -2,13 +2,14 @@ import XCTest
 @testable import Compute
 
 // The fused edge attention (Kernels/edge_attention.cl, run on PoCL with the float32 GEMM tile) against
-// the Swift twin's unfused ops: the e_mul/e_add linears, then the attention with the y FiLM.
+// the Swift twin's unfused ops: the e_mul/e_add linears, the attention with the y FiLM of the edge
+// update, then the y FiLM of the node output.
 final class EdgeAttentionTests: XCTestCase {
     struct Case {
         let graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int, realNodes: [Int]
     }
 
-    /// [fe, weightedV, e1, e2] after the call; e1 and e2 start as NaN so that a store shows.
+    /// [fe, filmedV, e1, e2] after the call; e1 and e2 start as NaN so that a store shows.
     func run(_ c: Case, on d: Device, fused: Bool?, seed: UInt64) throws -> [[Float]] {
         var rng = SeededRandom(seed)
         let nodes = c.graphs * c.n, pairs = nodes * c.n
@@ -16,14 +17,15 @@ final class EdgeAttentionTests: XCTestCase {
         let e = try buffer(pairs * c.edgeDim), q = try buffer(nodes * c.dim), k = try buffer(nodes * c.dim), v = try buffer(nodes * c.dim)
         let wMul = try buffer(c.dim * c.edgeDim), bMul = try buffer(c.dim), wAdd = try buffer(c.dim * c.edgeDim), bAdd = try buffer(c.dim)
         let fMul = try buffer(c.graphs * c.dim), fAdd = try buffer(c.graphs * c.dim)
+        let xMul = try buffer(c.graphs * c.dim), xAdd = try buffer(c.graphs * c.dim)
         let mask = try d.makeBuffer((0..<nodes).map { Float($0 % c.n < c.realNodes[$0 / c.n] ? 1 : 0) }).all
-        let fe = try d.makeBuffer(count: pairs * c.dim), wv = try d.makeBuffer(count: nodes * c.dim)
+        let fe = try d.makeBuffer(count: pairs * c.dim), fx = try d.makeBuffer(count: nodes * c.dim)
         let e1 = try d.makeBuffer([Float](repeating: .nan, count: pairs * c.dim))
         let e2 = try d.makeBuffer([Float](repeating: .nan, count: pairs * c.dim))
-        try d.edgeAttentionForward(fe: fe.all, weightedV: wv.all, e: e, eMul: (wMul, bMul), eAdd: (wAdd, bAdd), e1: e1.all, e2: e2.all,
+        try d.edgeAttentionForward(fe: fe.all, filmedV: fx.all, e: e, eMul: (wMul, bMul), eAdd: (wAdd, bAdd), e1: e1.all, e2: e2.all,
                                    q: q, k: k, v: v, nodeMask: mask, graphs: c.graphs, n: c.n, dim: c.dim, edgeDim: c.edgeDim,
-                                   heads: c.heads, film: (fMul, fAdd), fused: fused)
-        return try [fe, wv, e1, e2].map { try d.download($0.all) }
+                                   heads: c.heads, edgeFilm: (fMul, fAdd), nodeFilm: (xMul, xAdd), fused: fused)
+        return try [fe, fx, e1, e2].map { try d.download($0.all) }
     }
 
     static let cases = [
@@ -38,7 +40,7 @@ final class EdgeAttentionTests: XCTestCase {
         for (i, c) in Self.cases.enumerated() {
             let want = try run(c, on: TestDevices.swift, fused: nil, seed: UInt64(70 + i))
             let got = try run(c, on: cl, fused: true, seed: UInt64(70 + i))
-            for (part, name) in ["fe", "weightedV"].enumerated() {
+            for (part, name) in ["fe", "filmedV"].enumerated() {
                 let err = maxAbsDiff(got[part], want[part])
                 XCTAssertLessThanOrEqual(err, 2e-5, "\(name), \(c): max abs err \(err)")
             }

@@ -55,9 +55,9 @@ public enum KernelBench {
         let shape = "\(graphs)×\(n)×\(n) pairs, \(de)→2×\(dim)", gflop = 2.0 * Double(pairs) * Double(de) * Double(2 * dim) / 1e9
         func run(fused: Bool) throws -> (median: Double, min: Double, max: Double) {
             try time(d, repetitions) {
-                try d.edgeAttentionForward(fe: fe, weightedV: wv, e: e, eMul: (w, b), eAdd: (w, b), e1: e1, e2: e2, q: q, k: k, v: v,
+                try d.edgeAttentionForward(fe: fe, filmedV: wv, e: e, eMul: (w, b), eAdd: (w, b), e1: e1, e2: e2, q: q, k: k, v: v,
                                            nodeMask: mask, graphs: graphs, n: n, dim: dim, edgeDim: de, heads: heads,
-                                           film: (film, film), fused: fused)
+                                           edgeFilm: (film, film), nodeFilm: (film, film), fused: fused)
             }
         }
         var rows = [row("edge attention, apart", shape, try run(fused: false), work: gflop, unit: "GFLOP/s")]

@@ -1,23 +1,26 @@
 import Foundation
 
-// Sampling's edge path: the two edge linears that feed the attention, and the attention itself.
-// Unfused they cost a GEMM that writes two pair tensors and a kernel that reads them back; on a GPU
-// one kernel (Kernels/edge_attention.cl) computes them tile by tile in local memory instead, so they
-// are never stored. Training keeps the unfused ops: its backward needs e1 and the raw scores.
+// Sampling's edge path: the two edge linears that feed the attention, the attention itself, and y's
+// FiLM of the node output. Unfused they cost a GEMM that writes two pair tensors, a kernel that reads
+// them back and a FiLM pass over its node output; on a GPU one kernel (Kernels/edge_attention.cl)
+// computes them tile by tile in local memory instead, so the pair tensors are never stored. Training
+// keeps the unfused ops: its backward needs e1, the raw scores and the weighted v.
 
 public extension Device {
-    /// The sampling path's attention together with its edge inputs:
+    /// The sampling path's attention together with its edge inputs and the FiLM of its node output:
     ///   e1 = (e·eMul.weightᵀ + eMul.bias)·pairMask,  e2 likewise with eAdd,
-    ///   then attentionForward(scores: fe, probs: nil, weightedV:, …, film: film).
-    /// Overwrites `fe` and `weightedV`. `e1` and `e2` are scratch for the unfused path (the Swift twin,
+    ///   attentionForward(scores: fe, probs: nil, weightedV: wv, …, film: edgeFilm),
+    ///   filmedV = filmForward(wv; nodeFilm).
+    /// Overwrites `fe` and `filmedV`. `e1` and `e2` are scratch for the unfused path (the Swift twin,
     /// CPUs, and n that does not divide 64); the fused GPU kernel leaves them untouched, and they may be
     /// empty when `fusesEdgeAttention(n:)` says it runs.
-    func edgeAttentionForward(fe: View, weightedV: View, e: View, eMul: (weight: View, bias: View), eAdd: (weight: View, bias: View),
+    func edgeAttentionForward(fe: View, filmedV: View, e: View, eMul: (weight: View, bias: View), eAdd: (weight: View, bias: View),
                               e1: View, e2: View, q: View, k: View, v: View, nodeMask: View,
-                              graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int, film: (mul: View, add: View)) throws {
-        try edgeAttentionForward(fe: fe, weightedV: weightedV, e: e, eMul: eMul, eAdd: eAdd, e1: e1, e2: e2, q: q, k: k, v: v,
+                              graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int,
+                              edgeFilm: (mul: View, add: View), nodeFilm: (mul: View, add: View)) throws {
+        try edgeAttentionForward(fe: fe, filmedV: filmedV, e: e, eMul: eMul, eAdd: eAdd, e1: e1, e2: e2, q: q, k: k, v: v,
                                  nodeMask: nodeMask, graphs: graphs, n: n, dim: dim, edgeDim: edgeDim, heads: heads,
-                                 film: film, fused: nil)
+                                 edgeFilm: edgeFilm, nodeFilm: nodeFilm, fused: nil)
     }
 
     /// Whether edgeAttentionForward runs the fused kernel for graphs of `n` nodes on this device (then
@@ -34,27 +37,30 @@ let fusedEdgeAttentionEnabled = ProcessInfo.processInfo.environment["NASDIFF_FUS
 
 extension Device {
     /// `fused` overrides the choice (tests run the fused kernel on PoCL).
-    func edgeAttentionForward(fe: View, weightedV: View, e: View, eMul: (weight: View, bias: View), eAdd: (weight: View, bias: View),
+    func edgeAttentionForward(fe: View, filmedV: View, e: View, eMul: (weight: View, bias: View), eAdd: (weight: View, bias: View),
                               e1: View, e2: View, q: View, k: View, v: View, nodeMask: View,
-                              graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int, film: (mul: View, add: View),
-                              fused: Bool?) throws {
+                              graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int,
+                              edgeFilm: (mul: View, add: View), nodeFilm: (mul: View, add: View), fused: Bool?) throws {
         let op = "edgeAttentionForward", pairs = graphs * n * n
         guard let cl, fused ?? fusesEdgeAttention(n: n) else {
             try linearForward([LinearForwardOperands(out: e1, inp: e, weight: eMul.weight, bias: eMul.bias),
                                LinearForwardOperands(out: e2, inp: e, weight: eAdd.weight, bias: eAdd.bias)],
                               rows: pairs, inDim: edgeDim, outDim: dim, mask: RowMask(nodeMask: nodeMask, n: n, pairs: true))
-            return try attentionForward(scores: fe, probs: nil, weightedV: weightedV, q: q, k: k, v: v, e1: e1, e2: e2,
-                                        nodeMask: nodeMask, graphs: graphs, n: n, dim: dim, heads: heads, film: film)
+            try attentionForward(scores: fe, probs: nil, weightedV: filmedV, q: q, k: k, v: v, e1: e1, e2: e2,
+                                 nodeMask: nodeMask, graphs: graphs, n: n, dim: dim, heads: heads, film: edgeFilm)
+            return try filmForward(out: filmedV, inp: filmedV, mul: nodeFilm.mul, add: nodeFilm.add, graphs: graphs, positions: n, dim: dim)
         }
         let scale = try attentionScale(op, graphs: graphs, n: n, dim: dim, heads: heads)
         try requirePositive(op, ("edgeDim", edgeDim))
         guard 64 % n == 0 else { throw ComputeError.invalidSize(op: op, detail: "the fused kernel needs n dividing 64, got \(n)") }
-        for (view, name) in [(q, "q"), (k, "k"), (v, "v"), (weightedV, "weightedV")] { try require(op, view, graphs * n * dim, name) }
+        for (view, name) in [(q, "q"), (k, "k"), (v, "v"), (filmedV, "filmedV")] { try require(op, view, graphs * n * dim, name) }
         try require(op, fe, pairs * dim, "fe"); try require(op, e, pairs * edgeDim, "e")
         for (w, name) in [(eMul, "eMul"), (eAdd, "eAdd")] {
             try require(op, w.weight, dim * edgeDim, "\(name).weight"); try require(op, w.bias, dim, "\(name).bias")
         }
-        try require(op, film.mul, graphs * dim, "film.mul"); try require(op, film.add, graphs * dim, "film.add")
+        for (f, name) in [(edgeFilm, "edgeFilm"), (nodeFilm, "nodeFilm")] {
+            try require(op, f.mul, graphs * dim, "\(name).mul"); try require(op, f.add, graphs * dim, "\(name).add")
+        }
         try require(op, nodeMask, graphs * n, "nodeMask")
 
         let blocks = (dim + 31) / 32, tilesM = (pairs + 63) / 64
@@ -62,8 +68,9 @@ extension Device {
         try cl.launch("attention", "pack_edge_weights",
                       [.view(packed), .view(eMul.weight), .view(eAdd.weight), .int(dim), .int(edgeDim), .int(blocks)],
                       global: [blocks * 64 * edgeDim])
-        let args: [CLArg] = [.view(fe), .view(weightedV), .view(e), .view(packed), .view(eMul.bias), .view(eAdd.bias),
-                             .view(q), .view(k), .view(v), .view(nodeMask), .view(film.mul), .view(film.add),
+        let args: [CLArg] = [.view(fe), .view(filmedV), .view(e), .view(packed), .view(eMul.bias), .view(eAdd.bias),
+                             .view(q), .view(k), .view(v), .view(nodeMask), .view(edgeFilm.mul), .view(edgeFilm.add),
+                             .view(nodeFilm.mul), .view(nodeFilm.add),
                              .int(graphs), .int(n), .int(dim), .int(edgeDim), .int(blocks), .float(scale)]
         if cl.tensorCoreGEMM {
             let threads = cl.tensorCoreThreads
