@@ -109,11 +109,13 @@ public enum SelfTest {
             Case(name: "symmetrise + masks", tolerance: 1e-6) { d in
                 let x = try d.makeBuffer(values(re * c, seed: 22)), o = try d.makeBuffer(count: re * c), gx = try d.makeBuffer(count: re * c)
                 let mk = try d.makeBuffer(mask), xn = try d.makeBuffer(values(rn * c, seed: 23))
+                let r = try d.makeBuffer(values(re * c, seed: 24)), om = try d.makeBuffer(count: re * c)
+                try d.symmetrizePairs(out: om.all, inp: x.all, graphs: g, n: n, dim: c, residual: r.all, nodeMask: mk.all, zeroDiagonal: true)
                 try d.symmetrizePairs(out: o.all, inp: x.all, graphs: g, n: n, dim: c)
                 try d.symmetrizePairsBackward(dinp: gx.all, dout: x.all, graphs: g, n: n, dim: c)
                 try d.applyPairMask(o.all, nodeMask: mk.all, graphs: g, n: n, dim: c, zeroDiagonal: true)
                 try d.applyNodeMask(xn.all, nodeMask: mk.all, graphs: g, n: n, dim: c)
-                return try d.download(o.all) + d.download(gx.all) + d.download(xn.all)
+                return try d.download(o.all) + d.download(gx.all) + d.download(xn.all) + d.download(om.all)
             },
             Case(name: "attention forward+backward", tolerance: 5e-5) { d in
                 let q = try d.makeBuffer(values(rn * c, seed: 24)), k = try d.makeBuffer(values(rn * c, seed: 25)), v = try d.makeBuffer(values(rn * c, seed: 26))

@@ -21,14 +21,13 @@ extension GraphTransformer {
         try d.addPerPosition(i.x, table: w.positional.all, graphs: g, positions: n, dim: c.dx)
         try d.applyNodeMask(i.x, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.dx)
 
-        // Edge input: MLP, class embedding concatenated, symmetrised, padding zeroed.
+        // Edge input: MLP, class embedding concatenated, symmetrised and padding zeroed in one pass.
         try eIn1.forward(p, out: i.eb, inp: w.e0, rows: re, relu: true)
         try eIn2.forward(p, out: i.ed, inp: i.eb, rows: re, relu: true)
         try cE1.forward(p, out: i.ceb, inp: w.y0, rows: g, relu: true)
         try cE2.forward(p, out: i.cE, inp: i.ceb, rows: g)
         try d.concatBroadcastForward(out: i.eCat, a: i.ed, b: i.cE, graphs: g, positions: n * n, dimA: c.edgeEmbed, dimB: cew)
-        try d.symmetrizePairs(out: i.e, inp: i.eCat, graphs: g, n: n, dim: c.de)
-        try d.applyPairMask(i.e, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.de, zeroDiagonal: false)
+        try d.symmetrizePairs(out: i.e, inp: i.eCat, graphs: g, n: n, dim: c.de, nodeMask: w.nodeMask)
 
         // Global input.
         try yIn1.forward(p, out: i.yb, inp: w.y0, rows: g, relu: true)
@@ -41,7 +40,8 @@ extension GraphTransformer {
             x = s.xOut; e = s.eOut; y = s.yOut
         }
 
-        // Outputs: logits plus the one-hot input (DiGress's residual), masked; E symmetric, no diagonal.
+        // Outputs: logits plus the one-hot input (DiGress's residual), masked; E symmetric, no diagonal
+        // (one pass: the residual, the symmetrisation and the mask).
         let o = w.out
         try xOut1.forward(p, out: o.oxb, inp: x, rows: rn, relu: true)
         try xOut2.forward(p, out: o.oxc, inp: o.oxb, rows: rn)
@@ -49,8 +49,7 @@ extension GraphTransformer {
         try d.applyNodeMask(o.xLogits, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.nodeClasses)
         try eOut1.forward(p, out: o.oeb, inp: e, rows: re, relu: true)
         try eOut2.forward(p, out: o.oec, inp: o.oeb, rows: re)
-        try d.add(out: o.eMasked, o.oec.sub(0, re * c.edgeClasses), w.e0.sub(0, re * c.edgeClasses))
-        try d.applyPairMask(o.eMasked, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.edgeClasses, zeroDiagonal: true)
-        try d.symmetrizePairs(out: o.eLogits, inp: o.eMasked, graphs: g, n: n, dim: c.edgeClasses)
+        try d.symmetrizePairs(out: o.eLogits, inp: o.oec.sub(0, re * c.edgeClasses), graphs: g, n: n, dim: c.edgeClasses,
+                              residual: w.e0.sub(0, re * c.edgeClasses), nodeMask: w.nodeMask, zeroDiagonal: true)
     }
 }

@@ -93,6 +93,8 @@ struct InputActs {
 }
 
 struct OutputActs {
+    /// eMasked, the masked logits before symmetrisation, is only a gradient slot: the forward does
+    /// the residual, mask and symmetrisation in one pass (symmetrizePairs).
     var oxa, oxb, oxc, xLogits: View
     var oea, oeb, oec, eMasked, eLogits: View
 

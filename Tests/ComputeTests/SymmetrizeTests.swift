@@ -27,6 +27,34 @@ final class SymmetrizeTests: XCTestCase {
         }
     }
 
+    /// The model's one pass (residual, symmetrisation, mask) against the separate ops it replaced, on
+    /// every backend: add, pair mask, symmetrise (the output logits) and symmetrise, pair mask (the edge
+    /// input). Masks are 0/1, so the values agree exactly.
+    func testResidualAndMaskInOnePassEqualTheSeparateOps() throws {
+        let devices = [TestDevices.swift] + (TestDevices.openCL.map { [$0] } ?? [])
+        for d in devices {
+            var rng = SeededRandom(64)
+            let graphs = 3, n = 5, dim = 3, count = graphs * n * n * dim
+            let x = randomArray(count, &rng), r = randomArray(count, &rng)
+            let mask = try d.makeBuffer((0..<graphs * n).map { Float($0 % n < [5, 3, 1][$0 / n] ? 1 : 0) })
+            let inp = try d.makeBuffer(x), res = try d.makeBuffer(r), out = try d.makeBuffer(count: count), ref = try d.makeBuffer(count: count)
+            for zeroDiagonal in [false, true] {
+                try d.symmetrizePairs(out: out.all, inp: inp.all, graphs: graphs, n: n, dim: dim,
+                                      residual: res.all, nodeMask: mask.all, zeroDiagonal: zeroDiagonal)
+                try d.add(out: ref.all, inp.all, res.all)
+                try d.applyPairMask(ref.all, nodeMask: mask.all, graphs: graphs, n: n, dim: dim, zeroDiagonal: zeroDiagonal)
+                try d.symmetrizePairs(out: ref.all, inp: ref.all, graphs: graphs, n: n, dim: dim)
+                XCTAssertEqual(try d.download(out.all), try d.download(ref.all), "residual + mask, zeroDiagonal \(zeroDiagonal), \(d)")
+            }
+            try d.symmetrizePairs(out: out.all, inp: inp.all, graphs: graphs, n: n, dim: dim, nodeMask: mask.all)
+            try d.symmetrizePairs(out: ref.all, inp: inp.all, graphs: graphs, n: n, dim: dim)
+            try d.applyPairMask(ref.all, nodeMask: mask.all, graphs: graphs, n: n, dim: dim, zeroDiagonal: false)
+            let got = try d.download(out.all)
+            XCTAssertEqual(got, try d.download(ref.all), "mask only, \(d)")
+            XCTAssertEqual(got.filter { $0 == 0 }.count, (16 + 24) * dim, "the padded pairs of graphs with 3 and 1 real nodes are zero, \(d)")
+        }
+    }
+
     func testGradientMatchesFiniteDifferences() throws {
         let d = TestDevices.swift
         var rng = SeededRandom(61)
@@ -71,6 +99,14 @@ final class SymmetrizeTests: XCTestCase {
         }
         XCTAssertThrowsError(try d.symmetrizePairsBackward(dinp: buf.view(0, 36), dout: buf.view(0, 36), graphs: 1, n: 3, dim: 4)) { e in
             XCTAssertTrue("\(e)".contains("symmetrizePairsBackward: invalid size: dinp overlaps dout"), "\(e)")
+        }
+        XCTAssertThrowsError(try d.symmetrizePairs(out: buf.view(0, 36), inp: buf.view(0, 36), graphs: 1, n: 3, dim: 4,
+                                                   residual: buf.view(2, 36))) { e in
+            XCTAssertTrue("\(e)".contains("symmetrizePairs: invalid size: out overlaps residual"), "\(e)")
+        }
+        XCTAssertThrowsError(try d.symmetrizePairs(out: buf.view(0, 36), inp: buf.view(0, 36), graphs: 1, n: 3, dim: 4,
+                                                   nodeMask: buf.view(38, 2))) { e in
+            XCTAssertTrue("\(e)".contains("symmetrizePairs: invalid size: nodeMask holds 2 floats, needs 3"), "\(e)")
         }
         XCTAssertThrowsError(try d.symmetrizePairs(out: buf.all, inp: buf.all, graphs: 1, n: 4, dim: 4)) { e in
             XCTAssertTrue("\(e)".contains("symmetrizePairs: invalid size: inp holds 40 floats, needs 64"), "\(e)")

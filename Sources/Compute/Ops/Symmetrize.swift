@@ -2,9 +2,12 @@
 // embedding after mlp_in_E, and the edge logits). Pair rows are (g·n + i)·n + j.
 
 public extension Device {
-    /// out[g,i,j,c] = (inp[g,i,j,c] + inp[g,j,i,c]) / 2. `out` may be `inp` itself (in place);
-    /// the result is exactly symmetric.
-    func symmetrizePairs(out: View, inp: View, graphs: Int, n: Int, dim: Int) throws {
+    /// out[g,i,j,c] = (x[g,i,j,c] + x[g,j,i,c]) / 2 · f[g,i,j] with x = inp (+ `residual`) and
+    /// f = nodeMask[g,i]·nodeMask[g,j] (1 without a mask), 0 on the diagonal when `zeroDiagonal`.
+    /// One pass instead of add, symmetrise and mask: the masks are 0/1, so the order does not change
+    /// a bit. `out` may be `inp` itself (in place); the result is exactly symmetric.
+    func symmetrizePairs(out: View, inp: View, graphs: Int, n: Int, dim: Int,
+                         residual: View? = nil, nodeMask: View? = nil, zeroDiagonal: Bool = false) throws {
         let op = "symmetrizePairs"
         try requirePositive(op, ("graphs", graphs), ("n", n), ("dim", dim))
         let count = graphs * n * n * dim
@@ -12,19 +15,32 @@ public extension Device {
         if partiallyOverlaps(out, inp, count) {
             throw ComputeError.invalidSize(op: op, detail: "out overlaps inp without being the same view; pass the same view to work in place")
         }
+        if let residual {
+            try require(op, residual, count, "residual")
+            if partiallyOverlaps(out, residual, count) {
+                throw ComputeError.invalidSize(op: op, detail: "out overlaps residual without being the same view")
+            }
+        }
+        if let nodeMask { try require(op, nodeMask, graphs * n, "nodeMask") }
         if let cl {
             return try cl.launch("symmetrize", "symmetrize_pairs",
-                                 [.view(out), .view(inp), .int(graphs), .int(n), .int(dim)], global: [dim, n * n, graphs])
+                                 [.view(out), .view(inp), .view(residual ?? inp), .int(residual == nil ? 0 : 1),
+                                  .view(nodeMask ?? inp), .int(nodeMask == nil ? 0 : 1), .int(zeroDiagonal ? 1 : 0),
+                                  .int(graphs), .int(n), .int(dim)], global: [count])
         }
-        let o = out.ptr, x = inp.ptr
+        let o = out.ptr, x = inp.ptr, r = residual?.ptr, m = nodeMask?.ptr
         // Item (g, i) owns the pairs (i, j ≥ i) and their mirrors (j, i); it reads both before
         // writing both, so items never touch each other's entries and in place is safe.
         Parallel.forEach(graphs * n, costPerItem: n * dim) { row in
             let g = row / n, i = row % n
             for j in i..<n {
                 let ij = (row * n + j) * dim, ji = ((g * n + j) * n + i) * dim
+                var f: Float = m.map { $0[row] * $0[g * n + j] } ?? 1
+                if zeroDiagonal && i == j { f = 0 }
                 for c in 0..<dim {
-                    let s = (x[ij + c] + x[ji + c]) * 0.5
+                    var a = x[ij + c], b = x[ji + c]
+                    if let r { a += r[ij + c]; b += r[ji + c] }
+                    let s = (a + b) * 0.5 * f
                     o[ij + c] = s
                     o[ji + c] = s
                 }
