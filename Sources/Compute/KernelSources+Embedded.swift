@@ -1661,6 +1661,7 @@ void tc_stage_slab(__global float* out, int out_off, __global const float* src, 
 #define Y_THREADS 256
 #define Y_TEAM 8                          // lanes that share one output of a linear
 #define Y_TEAMS (Y_THREADS / Y_TEAM)
+#define Y_UNROLL 8                        // weight loads a lane has in flight at once (see y_linear)
 #define Y_LN_EPS 1e-5f
 
 // out[g·O + o] = (or +=, or relu of) Σ_k in[g·K + k]·W[o·K + k] + b[o] for the group's graphs.
@@ -1668,6 +1669,9 @@ void tc_stage_slab(__global float* out, int out_off, __global const float* src, 
 // are whole 32-byte sectors of 32/Y_TEAM rows, and each weight serves all Y_GRAPHS graphs. (One lane per
 // output would make every load instruction touch 32 rows.) The teams' partial sums meet in `red`
 // (Y_TEAMS·Y_GRAPHS·Y_TEAM floats). mode: 0 write, 1 add, 2 write with ReLU. Every item must call it.
+// The weights stream from L2 into a handful of work-groups (~1.7 MB per layer into each for the dinas
+// preset), so a lane issues Y_UNROLL loads before it uses any: one at a time, each would wait out the
+// whole L2 latency. The sums still run over k in order, so results do not depend on Y_UNROLL.
 __attribute__((always_inline)) inline void y_linear(__local float* out, __local const float* in, __global const float* W,
                                                     __global const float* b, int K, int O, int here, int mode,
                                                     __local float* red, int tid) {
@@ -1680,9 +1684,20 @@ __attribute__((always_inline)) inline void y_linear(__local float* out, __local 
         float a[Y_GRAPHS];
         for (int g = 0; g < Y_GRAPHS; ++g) a[g] = 0.0f;
         if (o < O) {
-            for (int k = t; k < K; k += Y_TEAM) {
-                const float w = W[o * K + k];
-                for (int g = 0; g < Y_GRAPHS; ++g) a[g] = fma(in[g * K + k], w, a[g]);
+            for (int k0 = t; k0 < K; k0 += Y_TEAM * Y_UNROLL) {
+                float w[Y_UNROLL];
+                #pragma unroll
+                for (int u = 0; u < Y_UNROLL; ++u) {
+                    const int k = k0 + u * Y_TEAM;
+                    w[u] = k < K ? W[o * K + k] : 0.0f;
+                }
+                #pragma unroll
+                for (int u = 0; u < Y_UNROLL; ++u) {
+                    const int k = k0 + u * Y_TEAM;
+                    if (k < K) {
+                        for (int g = 0; g < Y_GRAPHS; ++g) a[g] = fma(in[g * K + k], w[u], a[g]);
+                    }
+                }
             }
         }
         for (int g = 0; g < Y_GRAPHS; ++g) red[(team * Y_GRAPHS + g) * Y_TEAM + t] = a[g];
