@@ -8,10 +8,12 @@
 
 #define LN_EPS 1e-5f
 
-// Sum of one float per work item over a 1-D work-group whose size is a power of two.
-// Every work item must call it (it holds barriers); all of them get the total.
+// Sum of one float per work item along axis 0 of the work-group, whose size there is a power of two;
+// each index along axis 1 (a row, where a group holds several) is summed apart. `buf` holds the
+// group's size in floats. Every work item must call it (it holds barriers); each gets its row's total.
 float group_sum(float v, __local float* buf) {
     int lid = get_local_id(0), size = get_local_size(0);
+    buf += get_local_id(1) * size;
     buf[lid] = v;
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int s = size >> 1; s > 0; s >>= 1) {
@@ -57,16 +59,18 @@ __kernel void layernorm_forward_group(__global float* out, int out_off, __global
 
 // The post-LN residual block in one pass: sum = a + b (stored only when keep_sum: the backward needs
 // it, sampling does not), out = LN(sum), then times the row's padding mask (row_mask.cl). The row
-// stays in registers, dim ≤ 4 · local size; the host picks the smallest group that fits (one warp for
-// dim ≤ 128), so the reductions' barriers stay cheap.
+// stays in registers, dim ≤ 4 · local size 0; the host picks the smallest width that fits (one warp
+// for dim ≤ 128) and stacks rows along axis 1 to 256 items a group. One warp per group would cap a
+// streaming multiprocessor at its limit of resident groups (32 on Hopper, half its warps), and the
+// pair-row launch ran at ~1.7 TB/s against ~2.6 for plain elementwise kernels. Global (width, rows),
+// local (width, rows per group); rows past the end still meet every barrier.
 __kernel void add_layernorm_forward_group(__global float* out, int out_off, __global float* mean, int mean_off,
                                           __global float* rstd, int rstd_off, __global float* sum, int sum_off,
                                           __global const float* a, int a_off, __global const float* b, int b_off,
                                           __global const float* gamma, int gamma_off, __global const float* beta, int beta_off,
                                           __global const float* mask, int mask_off, int mode, int n, int keep_sum,
                                           int rows, int dim, __local float* buf) {
-    const int row = get_group_id(0);
-    if (row >= rows) return;
+    const int row = get_global_id(1), live = row < rows;
     const int lid = get_local_id(0), size = get_local_size(0);
     const int base = row * dim;
     float v[4];
@@ -75,7 +79,7 @@ __kernel void add_layernorm_forward_group(__global float* out, int out_off, __gl
     for (int p = 0; p < 4; ++p) {
         const int c = lid + p * size;
         v[p] = 0.0f;
-        if (c < dim) {
+        if (live && c < dim) {
             v[p] = a[a_off + base + c] + b[b_off + base + c];
             if (keep_sum) sum[sum_off + base + c] = v[p];
             s += v[p];
@@ -89,6 +93,7 @@ __kernel void add_layernorm_forward_group(__global float* out, int out_off, __gl
         if (lid + p * size < dim) q += d * d;
     }
     const float r = 1.0f / sqrt(group_sum(q, buf) / (float)dim + LN_EPS);
+    if (!live) return;   // no barrier follows
     const float m = row_mask_factor(mask + mask_off, mode, n, row);
     #pragma unroll
     for (int p = 0; p < 4; ++p) {

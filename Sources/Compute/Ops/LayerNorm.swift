@@ -77,12 +77,12 @@ extension Device {
         if let cl, groupPerRow, dim <= 4 * local {
             try require(op, out, rows * dim, "out"); try require(op, mean, rows, "mean"); try require(op, rstd, rows, "rstd")
             try require(op, gamma, dim, "gamma"); try require(op, beta, dim, "beta")
-            let mode = mask == nil ? 0 : mask!.pairs ? 2 : 1
+            let mode = mask == nil ? 0 : mask!.pairs ? 2 : 1, rowsPerGroup = 256 / local
             return try cl.launch("layernorm", "add_layernorm_forward_group",
                                  [.view(out), .view(mean), .view(rstd), .view(sum), .view(a), .view(b), .view(gamma), .view(beta),
                                   .view(mask?.nodeMask ?? sum), .int(mode), .int(mask?.n ?? 1), .int(keepSum ? 1 : 0),
-                                  .int(rows), .int(dim), .local(local * 4)],
-                                 global: [rows * local], local: [local])
+                                  .int(rows), .int(dim), .local(256 * 4)],
+                                 global: [local, rows], local: [local, rowsPerGroup])
         }
         try add(out: sum.sub(0, rows * dim), a.sub(0, rows * dim), b.sub(0, rows * dim))
         try layerNormForward(out: out, mean: mean, rstd: rstd, inp: sum, gamma: gamma, beta: beta, rows: rows, dim: dim,
