@@ -37,6 +37,7 @@ public enum KernelBench {
         }
         rows += try benchEdgeAttention(device, repetitions: reps)
         rows += try benchPooling(device, repetitions: reps)
+        rows += try benchAddLayerNorm(device, repetitions: reps)
         if device.fusesYUpdate(dy: 64, ffY: 2048, pooled: 2048) { rows.append(try benchYUpdate(device, repetitions: reps)) }
         rows += try benchElementwise(device, repetitions: reps)
         return rows
@@ -82,6 +83,29 @@ public enum KernelBench {
                 }
                 rows.append(row("pool \(what), \(group ? "group" : "columns")", "\(graphs)×\(positions)×\(dim)", t, work: gb, unit: "GB/s"))
             }
+        }
+        return rows
+    }
+
+    /// The residual block's add + LayerNorm + mask as sampling runs it (no stored sum) on a layer's E
+    /// (384·64 pair rows × 128) and X (384·8 node rows × 512). GB/s counts a and b read and out written,
+    /// to compare with the elementwise rows.
+    static func benchAddLayerNorm(_ d: Device, repetitions: Int) throws -> [Row] {
+        let graphs = 384, n = 8
+        let mask = try d.makeBuffer(count: graphs * n)
+        try d.fill(mask.all, 1)
+        var rows: [Row] = []
+        for (pairs, dim, what) in [(true, 128, "E"), (false, 512, "X")] {
+            let count = graphs * n * (pairs ? n : 1)
+            func buffer(_ size: Int, _ value: Float) throws -> View { let b = try d.makeBuffer(count: size); try d.fill(b.all, value); return b.all }
+            let a = try buffer(count * dim, 0.5), b = try buffer(count * dim, 0.25), out = try buffer(count * dim, 0)
+            let sum = try buffer(count * dim, 0)   // written only where the ops run apart (CPUs)
+            let gamma = try buffer(dim, 1), beta = try buffer(dim, 0), mean = try buffer(count, 0), rstd = try buffer(count, 0)
+            let t = try time(d, repetitions) {
+                try d.addLayerNormForward(out: out, mean: mean, rstd: rstd, sum: sum, a: a, b: b, gamma: gamma, beta: beta,
+                                          rows: count, dim: dim, mask: RowMask(nodeMask: mask.all, n: n, pairs: pairs), keepSum: false)
+            }
+            rows.append(row("add+LayerNorm \(what)", "\(count)×\(dim)", t, work: 3 * Double(count * dim) * 4 / 1e9, unit: "GB/s"))
         }
         return rows
     }
