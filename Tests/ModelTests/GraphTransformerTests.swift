@@ -116,6 +116,31 @@ final class GraphTransformerTests: XCTestCase {
         }
     }
 
+    /// The fusions a GPU sampling forward claims, as launches per transformer layer (a model of 3 layers
+    /// minus one of 2): q/k/v (one batched GEMM), y's four FiLM maps (one), the edge weights packed and
+    /// the fused edge attention (two, FiLM of both outputs included), e_out and x_out, the two poolings,
+    /// four add+LayerNorms, four feed-forward GEMMs and the y update: 17. Unfused y alone would add ten.
+    func testSamplingForwardLaunchesPerLayerOnAGPU() throws {
+        guard let gpuShaped = try openCLDevices().last, gpuShaped.isGPU, let cl = gpuShaped.cl else {
+            throw XCTSkip("no OpenCL device found")
+        }
+        func launches(layers: Int) throws -> Int {
+            var c = Self.tiny
+            c.layers = layers
+            let model = try GraphTransformer(c)
+            let p = try model.initialParameters(on: gpuShaped, seed: 3)
+            let w = try model.makeWorkspace(device: gpuShaped, capacity: 2, training: false)
+            _ = try fillBatch(gpuShaped, w)
+            try model.forward(p, w, graphs: 2)   // builds the kernels
+            let before = cl.launches
+            try model.forward(p, w, graphs: 2)
+            return cl.launches - before
+        }
+        let two = try launches(layers: 2), three = try launches(layers: 3)
+        XCTAssertEqual(three - two, 17, "launches per layer")
+        XCTAssertEqual(two - 2 * (three - two), 22, "launches outside the layers: input MLPs and embeddings, output MLPs and logits")
+    }
+
     /// Where the fused edge attention runs, sampling workspaces hold no e1/e2 (two pair tensors per layer
     /// set); the forward on them is checked against the Swift twin above.
     func testSamplingWorkspaceSkipsEdgeInputsWhereFused() throws {
