@@ -57,8 +57,8 @@ struct TransformerLayer: Sendable {
 
         /// `keepProbs` (training): also the slots only the backward reads or only a gradient uses — the
         /// raw scores, the probabilities, the attention's node output before y's FiLM and the
-        /// feed-forward pre-activations (the forward writes the ReLU output directly). Sampling workspaces leave them out (~66 MB per layer set for the dinas
-        /// preset at batch 384). `edgeInputs`: whether e1 and e2 are stored (not when sampling runs the
+        /// feed-forward pre-activations (the forward writes the ReLU output directly). Sampling
+        /// workspaces leave them out (~66 MB per layer set for the dinas preset at batch 384). `edgeInputs`: whether e1 and e2 are stored (not when sampling runs the
         /// fused edge attention, Device.fusesEdgeAttention).
         init(_ a: inout Arena, _ l: TransformerLayer, graphs: Int, n: Int, keepProbs: Bool, edgeInputs: Bool) {
             let rn = graphs * n, re = graphs * n * n, rg = graphs

@@ -48,11 +48,10 @@ public enum KernelBench {
     /// counts the GEMM's 2·pairs·de·2·dim.
     static func benchEdgeAttention(_ d: Device, repetitions: Int) throws -> [Row] {
         let graphs = 384, n = 8, dim = 512, de = 128, heads = 8, pairs = graphs * n * n, nodes = graphs * n
-        func buffer(_ count: Int, _ value: Float) throws -> View { let b = try d.makeBuffer(count: count); try d.fill(b.all, value); return b.all }
-        let e = try buffer(pairs * de, 0.5), w = try buffer(dim * de, 0.01), b = try buffer(dim, 0.1)
-        let q = try buffer(nodes * dim, 0.3), k = try buffer(nodes * dim, 0.2), v = try buffer(nodes * dim, 1), mask = try buffer(nodes, 1)
-        let film = try buffer(graphs * dim, 0.1), fe = try buffer(pairs * dim, 0), wv = try buffer(nodes * dim, 0)
-        let e1 = try buffer(pairs * dim, 0), e2 = try buffer(pairs * dim, 0)
+        let e = try filled(d, pairs * de, 0.5), w = try filled(d, dim * de, 0.01), b = try filled(d, dim, 0.1)
+        let q = try filled(d, nodes * dim, 0.3), k = try filled(d, nodes * dim, 0.2), v = try filled(d, nodes * dim, 1), mask = try filled(d, nodes, 1)
+        let film = try filled(d, graphs * dim, 0.1), fe = try filled(d, pairs * dim, 0), wv = try filled(d, nodes * dim, 0)
+        let e1 = try filled(d, pairs * dim, 0), e2 = try filled(d, pairs * dim, 0)
         let shape = "\(graphs)×\(n)×\(n) pairs, \(de)→2×\(dim)", gflop = 2.0 * Double(pairs) * Double(de) * Double(2 * dim) / 1e9
         func run(fused: Bool) throws -> (median: Double, min: Double, max: Double) {
             try time(d, repetitions) {
@@ -74,12 +73,11 @@ public enum KernelBench {
         let graphs = 384
         var rows: [Row] = []
         for (positions, dim, what) in [(8, 512, "X"), (64, 128, "E")] {
-            let inp = try d.makeBuffer(count: graphs * positions * dim), out = try d.makeBuffer(count: graphs * 4 * dim)
-            try d.fill(inp.all, 0.5)
+            let inp = try filled(d, graphs * positions * dim, 0.5), out = try filled(d, graphs * 4 * dim, 0)
             let gb = Double(graphs * (positions + 4) * dim) * 4 / 1e9
             for group in [true, false] {
                 let t = try time(d, repetitions) {
-                    try d.poolForward(out: out.all, inp: inp.all, graphs: graphs, positions: positions, dim: dim, groupPerGraph: group)
+                    try d.poolForward(out: out, inp: inp, graphs: graphs, positions: positions, dim: dim, groupPerGraph: group)
                 }
                 rows.append(row("pool \(what), \(group ? "group" : "columns")", "\(graphs)×\(positions)×\(dim)", t, work: gb, unit: "GB/s"))
             }
@@ -92,18 +90,16 @@ public enum KernelBench {
     /// to compare with the elementwise rows.
     static func benchAddLayerNorm(_ d: Device, repetitions: Int) throws -> [Row] {
         let graphs = 384, n = 8
-        let mask = try d.makeBuffer(count: graphs * n)
-        try d.fill(mask.all, 1)
+        let mask = try filled(d, graphs * n, 1)
         var rows: [Row] = []
         for (pairs, dim, what) in [(true, 128, "E"), (false, 512, "X")] {
             let count = graphs * n * (pairs ? n : 1)
-            func buffer(_ size: Int, _ value: Float) throws -> View { let b = try d.makeBuffer(count: size); try d.fill(b.all, value); return b.all }
-            let a = try buffer(count * dim, 0.5), b = try buffer(count * dim, 0.25), out = try buffer(count * dim, 0)
-            let sum = try buffer(count * dim, 0)   // written only where the ops run apart (CPUs)
-            let gamma = try buffer(dim, 1), beta = try buffer(dim, 0), mean = try buffer(count, 0), rstd = try buffer(count, 0)
+            let a = try filled(d, count * dim, 0.5), b = try filled(d, count * dim, 0.25), out = try filled(d, count * dim, 0)
+            let sum = try filled(d, count * dim, 0)   // written only where the ops run apart (CPUs)
+            let gamma = try filled(d, dim, 1), beta = try filled(d, dim, 0), mean = try filled(d, count, 0), rstd = try filled(d, count, 0)
             let t = try time(d, repetitions) {
                 try d.addLayerNormForward(out: out, mean: mean, rstd: rstd, sum: sum, a: a, b: b, gamma: gamma, beta: beta,
-                                          rows: count, dim: dim, mask: RowMask(nodeMask: mask.all, n: n, pairs: pairs), keepSum: false)
+                                          rows: count, dim: dim, mask: RowMask(nodeMask: mask, n: n, pairs: pairs), keepSum: false)
             }
             rows.append(row("add+LayerNorm \(what)", "\(count)×\(dim)", t, work: 3 * Double(count * dim) * 4 / 1e9, unit: "GB/s"))
         }
@@ -115,15 +111,14 @@ public enum KernelBench {
     /// layers it replaces show in `NASDIFF_PROFILE=1 NASDIFF_FUSED_Y_UPDATE=0 nasdiff bench sample`.
     static func benchYUpdate(_ d: Device, repetitions: Int) throws -> Row {
         let graphs = 384, dy = 64, px = 2048, pe = 512, ff = 2048
-        func buffer(_ count: Int, _ value: Float) throws -> View { let b = try d.makeBuffer(count: count); try d.fill(b.all, value); return b.all }
         func linear(_ inDim: Int, _ outDim: Int) throws -> (weight: View, bias: View) {
-            (try buffer(outDim * inDim, 0.01), try buffer(outDim, 0.1))
+            (try filled(d, outDim * inDim, 0.01), try filled(d, outDim, 0.1))
         }
         let weights = YUpdateWeights(yy: try linear(dy, dy), xToY: try linear(px, dy), eToY: try linear(pe, dy),
-                                     out1: try linear(dy, dy), out2: try linear(dy, dy), norm1: (try buffer(dy, 1), try buffer(dy, 0)),
-                                     ff1: try linear(dy, ff), ff2: try linear(ff, dy), norm2: (try buffer(dy, 1), try buffer(dy, 0)))
-        let y = try buffer(graphs * dy, 0.5), poolX = try buffer(graphs * px, 0.2), poolE = try buffer(graphs * pe, 0.3)
-        let out = try buffer(graphs * dy, 0)
+                                     out1: try linear(dy, dy), out2: try linear(dy, dy), norm1: (try filled(d, dy, 1), try filled(d, dy, 0)),
+                                     ff1: try linear(dy, ff), ff2: try linear(ff, dy), norm2: (try filled(d, dy, 1), try filled(d, dy, 0)))
+        let y = try filled(d, graphs * dy, 0.5), poolX = try filled(d, graphs * px, 0.2), poolE = try filled(d, graphs * pe, 0.3)
+        let out = try filled(d, graphs * dy, 0)
         let gflop = 2.0 * Double(graphs) * Double(3 * dy * dy + px * dy + pe * dy + 2 * dy * ff) / 1e9
         let t = try time(d, repetitions) {
             try d.yUpdateForward(out: out, y: y, poolX: poolX, poolE: poolE, weights: weights,
@@ -165,6 +160,13 @@ public enum KernelBench {
         return [row("relu forward", shape, relu, work: 2 * gb, unit: "GB/s"),
                 row("add", shape, add, work: 3 * gb, unit: "GB/s"),
                 row("axpby", shape, axpby, work: 3 * gb, unit: "GB/s")]
+    }
+
+    /// A new buffer of `count` floats, all `value`.
+    static func filled(_ d: Device, _ count: Int, _ value: Float) throws -> View {
+        let b = try d.makeBuffer(count: count)
+        try d.fill(b.all, value)
+        return b.all
     }
 
     /// Milliseconds per call: (median, min, max) over `repetitions` samples.
