@@ -253,30 +253,54 @@ __kernel void cross_entropy(__global float* losses, int losses_off, __global flo
 // channel c0 + t, else e_add of channel c0 + t − 32). Writes fe (pair rows) and fx (node rows) for
 // the tile's query rows and channels c0 .. c0 + 31: fe as attention_forward writes it given
 // e1 = (E·W_mulᵀ + b_mul)·pairmask and e2 likewise, fx = its weighted v·(1 + xmul) + xadd.
+//
+// The keys' k and v come from local memory: read from global memory inside the loop over keys, each
+// key would wait a full round trip before the next (fe's store may alias k and v, so the compiler
+// cannot hoist the loads), and every key would be read once per query row of the tile. A tile's
+// key nodes are those of the graphs it touches: 64/n whole graphs when n ≤ 8 (n divides 64, so n² does
+// too), else a part of one graph; either way at most EDGE_KEYS = 64 nodes, from node `key0` on.
+// Ks (EDGE_KEYS·32 + EDGE_KEYS floats: k, then the keys' node mask) and Vs (EDGE_KEYS·32) are the
+// GEMM's staging buffers, free once its last slab is done.
+#define EDGE_KEYS 64
+// Floats of a staging buffer that also serves as Ks (Vs needs less): the larger of its GEMM slab and Ks.
+#define EDGE_STAGING(SLAB) ((SLAB) > EDGE_KEYS * 33 ? (SLAB) : EDGE_KEYS * 33)
+
 __attribute__((always_inline)) inline void edge_attention_tile(
         __local const float* Ct, const int ldc, int m0, int c0, int tid, int nthreads,
+        __local float* Ks, __local float* Vs,
         __global float* fe, __global float* fx, __global const float* bmul, __global const float* badd,
         __global const float* q, __global const float* k, __global const float* v, __global const float* mask,
         __global const float* fmul, __global const float* fadd, __global const float* xmul, __global const float* xadd,
         int graphs, int n, int dim, float scale) {
-    const int queries = 64 / n;
+    const int queries = 64 / n, nodes = graphs * n;
+    const int key0 = (m0 / (n * n)) * n, keys = max(queries, n);   // the tile's first key node, and how many
+    __local float* Ms = Ks + EDGE_KEYS * 32;
+    for (int e = tid; e < keys * 32; e += nthreads) {
+        const int node = key0 + e / 32, c = c0 + e % 32;
+        const int inside = node < nodes && c < dim;
+        Ks[e] = inside ? k[node * dim + c] : 0.0f;
+        Vs[e] = inside ? v[node * dim + c] : 0.0f;
+    }
+    for (int e = tid; e < keys; e += nthreads) Ms[e] = key0 + e < nodes ? mask[key0 + e] : 0.0f;
+    barrier(CLK_LOCAL_MEM_FENCE);   // also orders the GEMM's stores to Ct before the reads below
+
     for (int item = tid; item < queries * 32; item += nthreads) {
         const int t = item % 32, row0 = m0 + (item / 32) * n;   // neighbouring items: neighbouring channels
         const int c = c0 + t, qrow = row0 / n, g = qrow / n;    // qrow = g·n + i
-        if (qrow >= graphs * n || c >= dim) continue;
-        const int gc = g * dim + c;
-        const float qs = q[qrow * dim + c] * scale, mi = mask[qrow];
+        if (qrow >= nodes || c >= dim) continue;
+        const int gc = g * dim + c, first = g * n - key0;       // the graph's first key in Ks/Vs/Ms
+        const float qs = q[qrow * dim + c] * scale, mi = Ms[qrow - key0];
         const float film_mul = 1.0f + fmul[gc], film_add = fadd[gc], bm = bmul[c], ba = badd[c];
         __local const float* tile = Ct + (row0 - m0) * ldc + t;
         float m = -INFINITY, l = 0.0f, acc = 0.0f;
         for (int j = 0; j < n; j++) {
-            const float mj = mask[g * n + j], pm = mi * mj;
+            const float mj = Ms[first + j], pm = mi * mj;
             const float e1 = (tile[j * ldc] + bm) * pm, e2 = (tile[j * ldc + 32] + ba) * pm;
-            const int node = (g * n + j) * dim + c;
-            const float s = qs * k[node] * (e1 + 1.0f) + e2;
+            const int key = (first + j) * 32 + t;
+            const float s = qs * Ks[key] * (e1 + 1.0f) + e2;
             fe[(row0 + j) * dim + c] = s * film_mul + film_add;
             if (mj != 0.0f) {   // the online softmax of attention.cl
-                const float d = exp(-fabs(s - m)), vj = v[node];
+                const float d = exp(-fabs(s - m)), vj = Vs[key];
                 const bool newMax = s > m;
                 l = newMax ? l * d + 1.0f : l + d;
                 acc = newMax ? acc * d + vj : acc + d * vj;
@@ -301,10 +325,10 @@ __attribute__((always_inline)) inline void edge_attention_tile(
     __global const float* xmul, int xmul_off, __global const float* xadd, int xadd_off,                     \
     int graphs, int n, int dim, int de, int blocks, float scale
 
-// After the GEMM tile left its products in Ct (64 × 65): this group's epilogue.
-#define EDGE_ATTENTION_EPILOGUE(TID, NTHREADS)                                                              \
-    barrier(CLK_LOCAL_MEM_FENCE);                                                                           \
-    edge_attention_tile(Ct, 65, get_group_id(1) * 64, get_group_id(0) * 32, (TID), (NTHREADS),             \
+// After the GEMM tile left its products in Ct (64 × 65): this group's epilogue. KS and VS: the GEMM's
+// staging buffers (sizes in edge_attention_tile); the GEMM loop ends at a barrier, so they are free.
+#define EDGE_ATTENTION_EPILOGUE(TID, NTHREADS, KS, VS)                                                      \
+    edge_attention_tile(Ct, 65, get_group_id(1) * 64, get_group_id(0) * 32, (TID), (NTHREADS), (KS), (VS), \
                         fe + fe_off, fx + fx_off, bmul + bmul_off, badd + badd_off, q + q_off, k + k_off,   \
                         v + v_off, mask + mask_off, fmul + fmul_off, fadd + fadd_off, xmul + xmul_off,      \
                         xadd + xadd_off, graphs, n, dim, scale)
@@ -822,12 +846,12 @@ GEMM_KERNEL(gemm_tn_64, 64, 64, 0, 0)
 // the packed weights Wp (blocks·64 × de, W's layout). Local size (8, 8), global (blocks·8, ⌈pairs/64⌉·8).
 __kernel __attribute__((reqd_work_group_size(8, 8, 1)))
 void edge_attention_64(EDGE_ATTENTION_ARGS) {
-    __local float4 As[BK * (64 + PAD) / 4];
-    __local float4 Bs[BK * (64 + PAD) / 4];
+    __local float4 As[EDGE_STAGING(BK * (64 + PAD)) / 4];
+    __local float4 Bs[EDGE_STAGING(BK * (64 + PAD)) / 4];
     __local float Ct[64 * 65];
     gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
               As, Bs, 64, 64, 1, 1, Ct, 1);
-    EDGE_ATTENTION_EPILOGUE(get_local_id(1) * 8 + get_local_id(0), 64);
+    EDGE_ATTENTION_EPILOGUE(get_local_id(1) * 8 + get_local_id(0), 64, (__local float*)As, (__local float*)Bs);
 }
 
 // C[i] = (accumulate ? C[i] : epilogue(bias, mask)) + Σ_s P[s·count + i], summing slices in order
@@ -1209,12 +1233,12 @@ TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)
 // edge_attention_64 in linear.cl. Local size TC_THREADS, global (blocks·TC_THREADS, ⌈pairs/64⌉).
 __kernel __attribute__((reqd_work_group_size(TC_THREADS, 1, 1)))
 void edge_attention_tc_64(EDGE_ATTENTION_ARGS) {
-    __local float4 As[TC_SLAB(64) / 4];   // float4: tc_store writes 16-byte runs
-    __local float4 Bs[TC_SLAB(64) / 4];
+    __local float4 As[EDGE_STAGING(TC_SLAB(64)) / 4];   // float4: tc_store writes 16-byte runs
+    __local float4 Bs[EDGE_STAGING(TC_SLAB(64)) / 4];
     __local float Ct[64 * 65];
     tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
                  (__local float*)As, (__local float*)Bs, 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, Ct, 1);
-    EDGE_ATTENTION_EPILOGUE(get_local_id(0), TC_THREADS);
+    EDGE_ATTENTION_EPILOGUE(get_local_id(0), TC_THREADS, (__local float*)As, (__local float*)Bs);
 }
 
 #endif

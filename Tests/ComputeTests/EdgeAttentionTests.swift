@@ -33,6 +33,8 @@ final class EdgeAttentionTests: XCTestCase {
         Case(graphs: 5, n: 4, dim: 48, edgeDim: 5, heads: 3, realNodes: [4, 3, 4, 2, 4]), // part of a channel block; odd K
         Case(graphs: 2, n: 16, dim: 32, edgeDim: 40, heads: 2, realNodes: [16, 9]),      // 4 query rows per tile; K > 32
         Case(graphs: 7, n: 2, dim: 8, edgeDim: 3, heads: 1, realNodes: [2, 1, 2, 2, 0, 2, 1]), // a graph with no real node
+        Case(graphs: 3, n: 32, dim: 40, edgeDim: 6, heads: 2, realNodes: [32, 17, 30]),  // 2 query rows per tile, 32 keys
+        Case(graphs: 70, n: 1, dim: 33, edgeDim: 4, heads: 1, realNodes: (0..<70).map { $0 % 5 == 0 ? 0 : 1 }), // 64 keys; a partial tile
     ]
 
     func testFusedKernelMatchesTheUnfusedSwiftTwin() throws {
