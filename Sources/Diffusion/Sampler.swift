@@ -29,6 +29,21 @@ public struct SamplingOptions: Sendable {
     /// that guidance amplifies into invalid graphs.
     public var supportThreshold: Float = 1e-4
     public init() {}
+
+    /// Throws for settings a run cannot honour, naming the command-line flag: `trainedSteps` is the
+    /// checkpoint's T. A NaN guidance weight or threshold would otherwise give graphs of noise.
+    public func validate(trainedSteps: Int) throws {
+        guard batch > 0 else { throw DiffusionError.badOption("--batch \(batch)", "must be at least 1") }
+        if let steps, !(1...max(trainedSteps, 1)).contains(steps) {
+            throw DiffusionError.badOption("--steps \(steps)", "must be in 1...\(trainedSteps) (the trained T)")
+        }
+        guard supportThreshold.isFinite, supportThreshold >= 0, supportThreshold < 1 else {
+            throw DiffusionError.badOption("--support-threshold \(supportThreshold)", "must be in [0, 1)")
+        }
+        var weights = targets.map(\.weight)
+        if case let .joint(w) = guidance { weights.append(w) }
+        if let w = weights.first(where: { !$0.isFinite }) { throw DiffusionError.badOption("--weight \(w)", "must be a finite number") }
+    }
 }
 
 public struct SampledGraph: Sendable {
@@ -61,7 +76,7 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
     /// Samples one batch of `options.batch` graphs. `progress(done, total)` after every few steps.
     public func sampleBatch(_ options: SamplingOptions, batchIndex: Int = 0, progress: ((Int, Int) -> Void)? = nil) throws -> [SampledGraph] {
         let c = model.config, d = device, n = c.maxNodes, b = options.batch, dX = c.nodeClasses
-        guard b > 0 else { throw DiffusionError.badOption("--batch", "must be > 0") }
+        try options.validate(trainedSteps: record.schedule.steps)
         let conditions = record.conditions
         let passes: Int
         switch options.guidance {

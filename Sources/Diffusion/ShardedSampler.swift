@@ -18,6 +18,8 @@ public final class ShardedSampler: @unchecked Sendable {
     /// step, steps)` is called as batches advance (from whichever device moved).
     public func sample(_ options: SamplingOptions, batches: Int,
                        progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> [[SampledGraph]] {
+        guard batches >= 0 else { throw DiffusionError.badOption("batches \(batches)", "must not be negative") }
+        try options.validate(trainedSteps: samplers[0].record.schedule.steps)   // before any device starts
         let results = Results(count: batches)
         let samplers = self.samplers
         DispatchQueue.concurrentPerform(iterations: samplers.count) { di in

@@ -35,7 +35,7 @@ public final class Trainer {
         let record = try resume?.record ?? Self.newRecord(space: space, data: data, conditions: conditions, options: options)
         self.record = record
         let opts = record.training
-        guard opts.batch > 0 else { throw DiffusionError.badOption("--batch", "must be > 0") }
+        try opts.validate()
         model = try GraphTransformer(record.model)
 
         // A fixed, seeded validation split; the rest trains.
@@ -72,6 +72,7 @@ public final class Trainer {
     /// the training set's marginals.
     public static func newRecord(space: any SearchSpace, data: TrainingSet, conditions: [ConditionSpec],
                                  options: TrainingOptions) throws -> CheckpointRecord {
+        try options.validate()
         let conditionWidth = conditions.reduce(0) { $0 + $1.width } + (options.timestep ? 1 : 0)
         guard let config = ModelConfig.preset(options.preset, nodeClasses: space.nodeClasses.count,
                                               conditionWidth: max(conditionWidth, 1), maxNodes: space.maxNodes,
