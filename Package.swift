@@ -40,6 +40,7 @@ let package = Package(
         .testTarget(name: "SearchSpacesTests", dependencies: ["SearchSpaces"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Compute", "TestSupport"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Model", "Compute", "SearchSpaces"]),
+        .testTarget(name: "CLITests", dependencies: ["nasdiff", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -15,6 +15,10 @@ struct BenchWorkload: ParsableArguments {
     @Option(help: "Timed repetitions after one warm-up.") var repetitions = 3
     @OptionGroup var deviceOption: DeviceOption
 
+    func validate() throws {
+        guard repetitions >= 1 else { throw ValidationError("--repetitions must be at least 1 (got \(repetitions))") }
+    }
+
     /// A trainer-made record for `preset` on `space` with two conditions, and random weights.
     func checkpoint(batch: Int, diffusionSteps: Int) throws -> (Checkpoint, GraphTransformer, any SearchSpace, BenchmarkTable, TrainingSet, [ConditionSpec]) {
         let (s, table) = try loadSpace(space)
@@ -41,6 +45,11 @@ struct BenchSample: ParsableCommand {
     @Option(help: "Denoising steps per run (default T).") var steps: Int?
     @Option(help: "joint (2 passes per step) or none (1 pass).") var guidance = "joint"
 
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
+        guard guidance == "joint" || guidance == "none" else { throw ValidationError("--guidance \(guidance): joint or none") }
+    }
+
     func run() throws {
         let (ckpt, model, _, _, _, conditions) = try workload.checkpoint(batch: 8, diffusionSteps: diffusionSteps)
         let devices = try workload.deviceOption.makeAll()
@@ -52,7 +61,8 @@ struct BenchSample: ParsableCommand {
         if guidance == "joint" {
             o.guidance = .joint(weight: 2)
             o.targets = try conditions.map { try ConditionTarget(parsing: $0.metric, conditions: conditions, weight: 2) }
-        } else if guidance != "none" { throw ValidationError("--guidance: joint or none") }
+        }
+        try o.validate(trainedSteps: diffusionSteps)
         let stepCount = steps ?? diffusionSteps
         let passes = o.targets.isEmpty ? 1 : 2
         let flops = model.forwardFLOPs(graphs: passes * shard) * Double(stepCount * devices.count)
@@ -81,6 +91,11 @@ struct BenchTrain: ParsableCommand {
     @OptionGroup var workload: BenchWorkload
     @Option(help: "Graphs per step.") var batch = 256
     @Option(help: "Steps per repetition.") var steps = 10
+
+    func validate() throws {
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1 (got \(steps))") }
+    }
 
     func run() throws {
         let (ckpt, _, s, _, data, conditions) = try workload.checkpoint(batch: batch, diffusionSteps: 500)

@@ -28,6 +28,11 @@ struct SampleCommand: ParsableCommand {
     @Flag(help: "Print no summary.") var quiet = false
     @OptionGroup var deviceOption: DeviceOption
 
+    func validate() throws {
+        guard count >= 1 else { throw ValidationError("--count must be at least 1 (got \(count))") }
+        guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
+    }
+
     func run() throws {
         let (ckpt, model) = try Checkpoint.read(from: checkpoint)
         let record = ckpt.record
@@ -58,9 +63,7 @@ struct SampleCommand: ParsableCommand {
         default:
             throw ValidationError("--guidance \(guidance): use joint or composed")
         }
-        if let s = steps, s < 1 || s > record.schedule.steps {
-            throw ValidationError("--steps \(s): must be in 1...\(record.schedule.steps) (the trained T)")
-        }
+        try options.validate(trainedSteps: record.schedule.steps)
         let devices = try deviceOption.makeAll()
         let sampler = try ShardedSampler(devices: devices, checkpoint: ckpt, model: model)
         let status = StatusLine()

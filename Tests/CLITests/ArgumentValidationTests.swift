@@ -1,0 +1,32 @@
+import ArgumentParser
+import XCTest
+@testable import nasdiff
+
+/// Counts the commands divide by (sample's --count and --batch, bench's --batch, --steps and
+/// --repetitions) are refused when parsed, before a checkpoint is read or a device started:
+/// `nasdiff sample --count 0` used to die of a division by zero.
+final class ArgumentValidationTests: XCTestCase {
+    func assertRefused(_ command: ParsableCommand.Type, _ arguments: [String], naming flag: String, line: UInt = #line) {
+        XCTAssertThrowsError(try command.parse(arguments), line: line) { error in
+            let message = command.message(for: error)
+            XCTAssertTrue(message.contains(flag), "\(arguments): \(message)", line: line)
+        }
+    }
+
+    func testZeroCountsAreRefused() {
+        assertRefused(SampleCommand.self, ["--count", "0"], naming: "--count")
+        assertRefused(SampleCommand.self, ["--batch", "0"], naming: "--batch")
+        assertRefused(BenchSample.self, ["--batch", "0"], naming: "--batch")
+        assertRefused(BenchSample.self, ["--repetitions", "0"], naming: "--repetitions")
+        assertRefused(BenchSample.self, ["--guidance", "composed"], naming: "--guidance")
+        assertRefused(BenchTrain.self, ["--steps", "0"], naming: "--steps")
+        assertRefused(BenchTrain.self, ["--batch", "0"], naming: "--batch")
+    }
+
+    func testDefaultsParse() {
+        XCTAssertNoThrow(try SampleCommand.parse([]))
+        XCTAssertNoThrow(try SampleCommand.parse(["--count", "1", "--batch", "1"]))
+        XCTAssertNoThrow(try BenchSample.parse([]))
+        XCTAssertNoThrow(try BenchTrain.parse(["--steps", "1"]))
+    }
+}
