@@ -146,8 +146,12 @@ public final class Trainer {
     }
 
     /// Trains until `record.training.steps`, checkpointing to `checkpointPath` and appending to the
-    /// CSV log. `progress` is called after every step.
-    public func run(checkpointPath: String, logPath: String?, progress: (TrainProgress) -> Void) throws {
+    /// CSV log. `progress` is called after every step. When `stopRequested` (asked after every step)
+    /// says so, writes a checkpoint of the step just finished and returns false, so that an
+    /// interrupted run loses nothing and a resumed one continues bit-exactly; true when all steps ran.
+    @discardableResult
+    public func run(checkpointPath: String, logPath: String?, stopRequested: () -> Bool = { false },
+                    progress: (TrainProgress) -> Void) throws -> Bool {
         let opts = record.training
         let log = try logPath.map { try CSVLog(path: $0, header: "step,epoch,loss,loss_nodes,loss_edges,val_loss,graphs_per_s") }
         var lastCheckpoint: String? = FileManager.default.fileExists(atPath: checkpointPath) ? checkpointPath : nil
@@ -170,11 +174,14 @@ public final class Trainer {
             log?.append("\(s),\(record.epoch),\(loss.total),\(loss.nodes),\(loss.edges),\(val.map { "\($0)" } ?? ""),\(String(format: "%.1f", rate))")
             progress(TrainProgress(step: s, totalSteps: opts.steps, loss: loss, validationLoss: val, graphsPerSecond: rate,
                                    elapsed: now.timeIntervalSince(start)))
-            if s % opts.checkpointEvery == 0 || s == opts.steps {
+            let stopping = s < opts.steps && stopRequested()
+            if s % opts.checkpointEvery == 0 || s == opts.steps || stopping {
                 try checkpoint().write(to: checkpointPath, model: model)
                 lastCheckpoint = checkpointPath
             }
+            if stopping { return false }
         }
+        return true
     }
 }
 

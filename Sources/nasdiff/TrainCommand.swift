@@ -69,13 +69,19 @@ struct TrainCommand: ParsableCommand {
         stderr("conditions: \(conds.isEmpty ? "none" : conds.map(\.text).joined(separator: ", ")); checkpoint: \(out); log: \(logPath)")
         let status = StatusLine()
         var lastVal: Double?
-        try trainer.run(checkpointPath: out, logPath: logPath) { p in
+        let stop = StopRequest(notice: "stopping after this step: saving the checkpoint to \(out) (again to quit without saving)")
+        let finished = try trainer.run(checkpointPath: out, logPath: logPath, stopRequested: { stop.isRequested }) { p in
             if let v = p.validationLoss { lastVal = v }
             let eta = p.step > 0 ? p.elapsed / Double(p.step - (resumeFrom?.record.step ?? 0)) * Double(p.totalSteps - p.step) : 0
             let line = "\(status.bar(p.step, p.totalSteps)) step \(p.step)/\(p.totalSteps) loss \(String(format: "%.4f", p.loss.total))"
                 + (lastVal.map { String(format: " val %.4f", $0) } ?? "")
                 + String(format: " %.0f graphs/s, eta %.0fs", p.graphsPerSecond, eta.isFinite ? eta : 0)
             if status.isTTY { status.show(line) } else if p.step % max(1, p.totalSteps / 20) == 0 || p.step == p.totalSteps { stderr(line) }
+        }
+        guard finished else {
+            status.show("stopped at step \(trainer.record.step)/\(trainer.record.training.steps), checkpoint \(out); "
+                        + "continue with: nasdiff train --out \(out) --resume", final: true)
+            throw ExitCode(130)   // interrupted, though nothing was lost: scripts should not read it as done
         }
         status.show("done: \(trainer.record.step) steps, checkpoint \(out)", final: true)
     }

@@ -40,6 +40,24 @@ final class TrainAndSampleTests: XCTestCase {
         XCTAssertEqual(try straight.checkpoint().moments, try resumed.checkpoint().moments)
     }
 
+    /// A run asked to stop (Ctrl-C in `nasdiff train`) checkpoints the step it finished, and resuming
+    /// from that checkpoint gives the weights and moments of a run that never stopped.
+    func testStoppedRunCheckpointsItsLastStepAndResumesBitExactly() throws {
+        let straight = try makeTrainer(steps: 6)
+        XCTAssertTrue(try straight.run(checkpointPath: tmp("straight.safetensors"), logPath: nil) { _ in })
+        let path = tmp("stopped.safetensors")
+        let stopped = try makeTrainer(steps: 6)   // checkpointEvery 1000: only the stop writes one
+        var asked = 0
+        XCTAssertFalse(try stopped.run(checkpointPath: path, logPath: nil, stopRequested: { asked += 1; return asked == 4 }) { _ in })
+        var (ckpt, _) = try Checkpoint.read(from: path)
+        XCTAssertEqual(ckpt.record.step, 4)
+        ckpt.record.training.steps = 6
+        let resumed = try makeTrainer(steps: 6, resume: ckpt)
+        XCTAssertTrue(try resumed.run(checkpointPath: path, logPath: nil) { _ in })
+        XCTAssertEqual(try straight.checkpoint().parameters, try resumed.checkpoint().parameters)
+        XCTAssertEqual(try straight.checkpoint().moments, try resumed.checkpoint().moments)
+    }
+
     /// Batches built ahead on a background thread are the batches built in line, in order or not.
     func testPrefetchedBatchesAreTheBatchesOfTheirStep() throws {
         let b = try makeTrainer(steps: 10).batches, prefetch = BatchPrefetch(b)
