@@ -20,11 +20,15 @@
 // cannot hoist the loads), and every key would be read once per query row of the tile. A tile's
 // key nodes are those of the graphs it touches: 64/n whole graphs when n ≤ 8 (n divides 64, so n² does
 // too), else a part of one graph; either way at most EDGE_KEYS = 64 nodes, from node `key0` on.
-// Ks (EDGE_KEYS·32 + EDGE_KEYS floats: k, then the keys' node mask) and Vs (EDGE_KEYS·32) are the
-// GEMM's staging buffers, free once its last slab is done.
+// Ks holds EDGE_KEYS·32 floats of k, then the keys' node mask; Vs EDGE_KEYS·32 of v.
 #define EDGE_KEYS 64
-// Floats of a staging buffer that also serves as Ks (Vs needs less): the larger of its GEMM slab and Ks.
-#define EDGE_STAGING(SLAB) ((SLAB) > EDGE_KEYS * 33 ? (SLAB) : EDGE_KEYS * 33)
+
+// The fused kernels' local memory is one array: first the GEMM's staging buffers (STAGE floats); once
+// its loop is done (it ends at a barrier, so every warp has finished reading them) the tile's products
+// Ct (64 × 65) and then Ks and Vs reuse it. EDGE_LOCAL_FLOATS is its size.
+#define EDGE_CT_FLOATS (64 * 65)
+#define EDGE_KV_FLOATS (EDGE_KEYS * 33 + EDGE_KEYS * 32)
+#define EDGE_LOCAL_FLOATS(STAGE) ((STAGE) > EDGE_CT_FLOATS + EDGE_KV_FLOATS ? (STAGE) : EDGE_CT_FLOATS + EDGE_KV_FLOATS)
 
 __attribute__((always_inline)) inline void edge_attention_tile(
         __local const float* Ct, const int ldc, int m0, int c0, int tid, int nthreads,
@@ -86,10 +90,10 @@ __attribute__((always_inline)) inline void edge_attention_tile(
     __global const float* xmul, int xmul_off, __global const float* xadd, int xadd_off,                     \
     int graphs, int n, int dim, int de, int blocks, float scale
 
-// After the GEMM tile left its products in Ct (64 × 65): this group's epilogue. KS and VS: the GEMM's
-// staging buffers (sizes in edge_attention_tile); the GEMM loop ends at a barrier, so they are free.
-#define EDGE_ATTENTION_EPILOGUE(TID, NTHREADS, KS, VS)                                                      \
-    edge_attention_tile(Ct, 65, get_group_id(1) * 64, get_group_id(0) * 32, (TID), (NTHREADS), (KS), (VS), \
+// After the GEMM tile left its products in Ct = S: this group's epilogue, with Ks and Vs after Ct in S.
+#define EDGE_ATTENTION_EPILOGUE(TID, NTHREADS, S)                                                           \
+    edge_attention_tile((S), 65, get_group_id(1) * 64, get_group_id(0) * 32, (TID), (NTHREADS),            \
+                        (S) + EDGE_CT_FLOATS, (S) + EDGE_CT_FLOATS + EDGE_KEYS * 33,                         \
                         fe + fe_off, fx + fx_off, bmul + bmul_off, badd + badd_off, q + q_off, k + k_off,   \
                         v + v_off, mask + mask_off, fmul + fmul_off, fadd + fadd_off, xmul + xmul_off,      \
                         xadd + xadd_off, graphs, n, dim, scale)

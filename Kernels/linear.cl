@@ -139,12 +139,10 @@ GEMM_KERNEL(gemm_tn_64, 64, 64, 0, 0)
 // the packed weights Wp (blocks·64 × de, W's layout). Local size (8, 8), global (blocks·8, ⌈pairs/64⌉·8).
 __kernel __attribute__((reqd_work_group_size(8, 8, 1)))
 void edge_attention_64(EDGE_ATTENTION_ARGS) {
-    __local float4 As[EDGE_STAGING(BK * (64 + PAD)) / 4];
-    __local float4 Bs[EDGE_STAGING(BK * (64 + PAD)) / 4];
-    __local float Ct[64 * 65];
+    __local float4 S[EDGE_LOCAL_FLOATS(2 * BK * (64 + PAD)) / 4];   // As, Bs; then Ct, Ks, Vs (edge_attention.cl)
     gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
-              As, Bs, 64, 64, 1, 1, Ct, 1);
-    EDGE_ATTENTION_EPILOGUE(get_local_id(1) * 8 + get_local_id(0), 64, (__local float*)As, (__local float*)Bs);
+              S, S + BK * (64 + PAD) / 4, 64, 64, 1, 1, (__local float*)S, 1);
+    EDGE_ATTENTION_EPILOGUE(get_local_id(1) * 8 + get_local_id(0), 64, (__local float*)S);
 }
 
 // C[i] = (accumulate ? C[i] : epilogue(bias, mask)) + Σ_s P[s·count + i], summing slices in order

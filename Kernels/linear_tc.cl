@@ -188,12 +188,12 @@ TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)
 // edge_attention_64 in linear.cl. Local size TC_THREADS, global (blocks·TC_THREADS, ⌈pairs/64⌉).
 __kernel __attribute__((reqd_work_group_size(TC_THREADS, 1, 1)))
 void edge_attention_tc_64(EDGE_ATTENTION_ARGS) {
-    __local float4 As[EDGE_STAGING(TC_SLAB(64)) / 4];   // float4: tc_store writes 16-byte runs
-    __local float4 Bs[EDGE_STAGING(TC_SLAB(64)) / 4];
-    __local float Ct[64 * 65];
+    // float4: tc_store writes 16-byte runs. As, Bs; then Ct, Ks, Vs (edge_attention.cl).
+    __local float4 S[EDGE_LOCAL_FLOATS(2 * TC_SLAB(64)) / 4];
+    __local float* L = (__local float*)S;
     tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
-                 (__local float*)As, (__local float*)Bs, 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, Ct, 1);
-    EDGE_ATTENTION_EPILOGUE(get_local_id(0), TC_THREADS, (__local float*)As, (__local float*)Bs);
+                 L, L + TC_SLAB(64), 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, L, 1);
+    EDGE_ATTENTION_EPILOGUE(get_local_id(0), TC_THREADS, L);
 }
 
 #endif

@@ -259,11 +259,15 @@ __kernel void cross_entropy(__global float* losses, int losses_off, __global flo
 // cannot hoist the loads), and every key would be read once per query row of the tile. A tile's
 // key nodes are those of the graphs it touches: 64/n whole graphs when n ≤ 8 (n divides 64, so n² does
 // too), else a part of one graph; either way at most EDGE_KEYS = 64 nodes, from node `key0` on.
-// Ks (EDGE_KEYS·32 + EDGE_KEYS floats: k, then the keys' node mask) and Vs (EDGE_KEYS·32) are the
-// GEMM's staging buffers, free once its last slab is done.
+// Ks holds EDGE_KEYS·32 floats of k, then the keys' node mask; Vs EDGE_KEYS·32 of v.
 #define EDGE_KEYS 64
-// Floats of a staging buffer that also serves as Ks (Vs needs less): the larger of its GEMM slab and Ks.
-#define EDGE_STAGING(SLAB) ((SLAB) > EDGE_KEYS * 33 ? (SLAB) : EDGE_KEYS * 33)
+
+// The fused kernels' local memory is one array: first the GEMM's staging buffers (STAGE floats); once
+// its loop is done (it ends at a barrier, so every warp has finished reading them) the tile's products
+// Ct (64 × 65) and then Ks and Vs reuse it. EDGE_LOCAL_FLOATS is its size.
+#define EDGE_CT_FLOATS (64 * 65)
+#define EDGE_KV_FLOATS (EDGE_KEYS * 33 + EDGE_KEYS * 32)
+#define EDGE_LOCAL_FLOATS(STAGE) ((STAGE) > EDGE_CT_FLOATS + EDGE_KV_FLOATS ? (STAGE) : EDGE_CT_FLOATS + EDGE_KV_FLOATS)
 
 __attribute__((always_inline)) inline void edge_attention_tile(
         __local const float* Ct, const int ldc, int m0, int c0, int tid, int nthreads,
@@ -325,10 +329,10 @@ __attribute__((always_inline)) inline void edge_attention_tile(
     __global const float* xmul, int xmul_off, __global const float* xadd, int xadd_off,                     \
     int graphs, int n, int dim, int de, int blocks, float scale
 
-// After the GEMM tile left its products in Ct (64 × 65): this group's epilogue. KS and VS: the GEMM's
-// staging buffers (sizes in edge_attention_tile); the GEMM loop ends at a barrier, so they are free.
-#define EDGE_ATTENTION_EPILOGUE(TID, NTHREADS, KS, VS)                                                      \
-    edge_attention_tile(Ct, 65, get_group_id(1) * 64, get_group_id(0) * 32, (TID), (NTHREADS), (KS), (VS), \
+// After the GEMM tile left its products in Ct = S: this group's epilogue, with Ks and Vs after Ct in S.
+#define EDGE_ATTENTION_EPILOGUE(TID, NTHREADS, S)                                                           \
+    edge_attention_tile((S), 65, get_group_id(1) * 64, get_group_id(0) * 32, (TID), (NTHREADS),            \
+                        (S) + EDGE_CT_FLOATS, (S) + EDGE_CT_FLOATS + EDGE_KEYS * 33,                         \
                         fe + fe_off, fx + fx_off, bmul + bmul_off, badd + badd_off, q + q_off, k + k_off,   \
                         v + v_off, mask + mask_off, fmul + fmul_off, fadd + fadd_off, xmul + xmul_off,      \
                         xadd + xadd_off, graphs, n, dim, scale)
@@ -846,12 +850,10 @@ GEMM_KERNEL(gemm_tn_64, 64, 64, 0, 0)
 // the packed weights Wp (blocks·64 × de, W's layout). Local size (8, 8), global (blocks·8, ⌈pairs/64⌉·8).
 __kernel __attribute__((reqd_work_group_size(8, 8, 1)))
 void edge_attention_64(EDGE_ATTENTION_ARGS) {
-    __local float4 As[EDGE_STAGING(BK * (64 + PAD)) / 4];
-    __local float4 Bs[EDGE_STAGING(BK * (64 + PAD)) / 4];
-    __local float Ct[64 * 65];
+    __local float4 S[EDGE_LOCAL_FLOATS(2 * BK * (64 + PAD)) / 4];   // As, Bs; then Ct, Ks, Vs (edge_attention.cl)
     gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
-              As, Bs, 64, 64, 1, 1, Ct, 1);
-    EDGE_ATTENTION_EPILOGUE(get_local_id(1) * 8 + get_local_id(0), 64, (__local float*)As, (__local float*)Bs);
+              S, S + BK * (64 + PAD) / 4, 64, 64, 1, 1, (__local float*)S, 1);
+    EDGE_ATTENTION_EPILOGUE(get_local_id(1) * 8 + get_local_id(0), 64, (__local float*)S);
 }
 
 // C[i] = (accumulate ? C[i] : epilogue(bias, mask)) + Σ_s P[s·count + i], summing slices in order
@@ -1233,12 +1235,12 @@ TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)
 // edge_attention_64 in linear.cl. Local size TC_THREADS, global (blocks·TC_THREADS, ⌈pairs/64⌉).
 __kernel __attribute__((reqd_work_group_size(TC_THREADS, 1, 1)))
 void edge_attention_tc_64(EDGE_ATTENTION_ARGS) {
-    __local float4 As[EDGE_STAGING(TC_SLAB(64)) / 4];   // float4: tc_store writes 16-byte runs
-    __local float4 Bs[EDGE_STAGING(TC_SLAB(64)) / 4];
-    __local float Ct[64 * 65];
+    // float4: tc_store writes 16-byte runs. As, Bs; then Ct, Ks, Vs (edge_attention.cl).
+    __local float4 S[EDGE_LOCAL_FLOATS(2 * TC_SLAB(64)) / 4];
+    __local float* L = (__local float*)S;
     tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
-                 (__local float*)As, (__local float*)Bs, 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, Ct, 1);
-    EDGE_ATTENTION_EPILOGUE(get_local_id(0), TC_THREADS, (__local float*)As, (__local float*)Bs);
+                 L, L + TC_SLAB(64), 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, L, 1);
+    EDGE_ATTENTION_EPILOGUE(get_local_id(0), TC_THREADS, L);
 }
 
 #endif
