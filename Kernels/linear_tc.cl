@@ -33,6 +33,17 @@
 #define TC_WARPS_N 2
 #endif
 #define TC_THREADS (32 * TC_WARPS_M * TC_WARPS_N)
+// TC_ASYNC=1 (NASDIFF_TC_OPTIONS="-DTC_ASYNC=1", not yet timed on a GPU) stages slabs with cp.async into
+// TC_STAGES buffers instead of through registers: no staging registers, one barrier per slab, and
+// TC_STAGES − 1 slabs in flight while the tensor cores work. Two stages of 32-deep slabs take 36 KB of
+// the 48 KB a group may have; three need TC_BK=16.
+#ifndef TC_ASYNC
+#define TC_ASYNC 0
+#endif
+#ifndef TC_STAGES
+#define TC_STAGES 2
+#endif
+#define TC_BUFFERS (TC_ASYNC ? TC_STAGES : 1)
 
 #define TC_STAGING_HELPERS_ONLY 1
 #include "tc_staging.cl"
@@ -83,12 +94,36 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     }
 
     const int per_a = TC_BK * BM / nthreads, per_b = TC_BK * BN / nthreads;
-    float4 ra[TC_BK * 64 / TC_THREADS / 4], rb[TC_BK * 64 / TC_THREADS / 4];   // per_a, per_b of 64-tiles
+    const int slabs = (k_end - k_begin + TC_BK - 1) / TC_BK;
     // 16-byte loads need every row of the operand to start 16-byte aligned (slab offsets are multiples of 4).
     const int vec_a = (lda % 4 == 0) && ((size_t)A % 16 == 0), vec_b = (ldb % 4 == 0) && ((size_t)B % 16 == 0);
+#if TC_ASYNC
+    for (int s = 0; s < TC_STAGES - 1; ++s) {
+        if (s < slabs) {
+            tc_copy_async(As + s * TC_SLAB(BM), A, lda, m0, M, k_begin + s * TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
+            tc_copy_async(Bs + s * TC_SLAB(BN), B, ldb, n0, N, k_begin + s * TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
+        }
+        tc_async_commit();   // empty groups too, so that group s always holds slab s
+    }
+#else
+    float4 ra[TC_BK * 64 / TC_THREADS / 4], rb[TC_BK * 64 / TC_THREADS / 4];   // per_a, per_b of 64-tiles
     tc_load(ra, A, lda, m0, M, k_begin, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
     tc_load(rb, B, ldb, n0, N, k_begin, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
-    for (int kt = k_begin; kt < k_end; kt += TC_BK) {
+#endif
+    for (int s = 0; s < slabs; ++s) {
+#if TC_ASYNC
+        tc_async_wait(TC_STAGES - 2);   // this thread's copies of slab s have landed
+        barrier(CLK_LOCAL_MEM_FENCE);   // everyone's have, and everyone is done with slab s − 1's buffer
+        const int next = s + TC_STAGES - 1, nb = next % TC_STAGES;
+        if (next < slabs) {
+            tc_copy_async(As + nb * TC_SLAB(BM), A, lda, m0, M, k_begin + next * TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
+            tc_copy_async(Bs + nb * TC_SLAB(BN), B, ldb, n0, N, k_begin + next * TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
+        }
+        tc_async_commit();
+        __local const float* as = As + (s % TC_STAGES) * TC_SLAB(BM);
+        __local const float* bs = Bs + (s % TC_STAGES) * TC_SLAB(BN);
+#else
+        const int kt = k_begin + s * TC_BK;
         tc_store(As, ra, BM, a_along_k, nthreads, per_a, tid);
         tc_store(Bs, rb, BN, b_along_k, nthreads, per_b, tid);
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -96,23 +131,26 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
             tc_load(ra, A, lda, m0, M, kt + TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
             tc_load(rb, B, ldb, n0, N, kt + TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
         }
+        __local const float* as = As;
+        __local const float* bs = Bs;
+#endif
         #pragma unroll
         for (int kk = 0; kk < TC_BK; kk += 8) {
             uint a_hi[4][4], a_lo[4][4];
             #pragma unroll
             for (int i = 0; i < MT; ++i) {
                 const int r = wm0 + i * 16 + gid;
-                tf32_split(STAGED(As, r, kk + tig, BM, a_along_k), &a_hi[i][0], &a_lo[i][0]);
-                tf32_split(STAGED(As, r + 8, kk + tig, BM, a_along_k), &a_hi[i][1], &a_lo[i][1]);
-                tf32_split(STAGED(As, r, kk + tig + 4, BM, a_along_k), &a_hi[i][2], &a_lo[i][2]);
-                tf32_split(STAGED(As, r + 8, kk + tig + 4, BM, a_along_k), &a_hi[i][3], &a_lo[i][3]);
+                tf32_split(STAGED(as, r, kk + tig, BM, a_along_k), &a_hi[i][0], &a_lo[i][0]);
+                tf32_split(STAGED(as, r + 8, kk + tig, BM, a_along_k), &a_hi[i][1], &a_lo[i][1]);
+                tf32_split(STAGED(as, r, kk + tig + 4, BM, a_along_k), &a_hi[i][2], &a_lo[i][2]);
+                tf32_split(STAGED(as, r + 8, kk + tig + 4, BM, a_along_k), &a_hi[i][3], &a_lo[i][3]);
             }
             uint b_hi[8][2], b_lo[8][2];
             #pragma unroll
             for (int j = 0; j < NT; ++j) {
                 const int c = wn0 + j * 8 + gid;
-                tf32_split(STAGED(Bs, c, kk + tig, BN, b_along_k), &b_hi[j][0], &b_lo[j][0]);
-                tf32_split(STAGED(Bs, c, kk + tig + 4, BN, b_along_k), &b_hi[j][1], &b_lo[j][1]);
+                tf32_split(STAGED(bs, c, kk + tig, BN, b_along_k), &b_hi[j][0], &b_lo[j][0]);
+                tf32_split(STAGED(bs, c, kk + tig + 4, BN, b_along_k), &b_hi[j][1], &b_lo[j][1]);
             }
             #pragma unroll
             for (int i = 0; i < MT; ++i) {
@@ -124,8 +162,13 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
                 }
             }
         }
+#if !TC_ASYNC
         barrier(CLK_LOCAL_MEM_FENCE);
+#endif
     }
+#if TC_ASYNC
+    barrier(CLK_LOCAL_MEM_FENCE);   // every warp is done with the buffers, which Ct may overlay (to_local)
+#endif
 
     // Fragment r of tile (i, j) is C[row + 8·(r / 2), col + r % 2].
     float factor[4][2];
@@ -165,8 +208,8 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
           int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue, int mask_n, \
           int M, int N, int K, int k_chunk, int c_slice_stride,                                              \
           int slices, int c_batch, int a_batch, int b_batch, int bias_batch) {                               \
-    __local float4 As[TC_SLAB(BM) / 4];   /* float4: tc_store writes 16-byte runs */                     \
-    __local float4 Bs[TC_SLAB(BN) / 4];                                                                    \
+    __local float4 As[TC_BUFFERS * TC_SLAB(BM) / 4];   /* float4: tc_store writes 16-byte runs */         \
+    __local float4 Bs[TC_BUFFERS * TC_SLAB(BN) / 4];                                                       \
     const int member = get_group_id(2) / slices, slice = get_group_id(2) % slices;                          \
     tc_gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,   \
                  bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,    \
@@ -189,10 +232,10 @@ TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)
 __kernel __attribute__((reqd_work_group_size(TC_THREADS, 1, 1)))
 void edge_attention_tc_64(EDGE_ATTENTION_ARGS) {
     // float4: tc_store writes 16-byte runs. As, Bs; then Ct, Ks, Vs (edge_attention.cl).
-    __local float4 S[EDGE_LOCAL_FLOATS(2 * TC_SLAB(64)) / 4];
+    __local float4 S[EDGE_LOCAL_FLOATS(2 * TC_BUFFERS * TC_SLAB(64)) / 4];
     __local float* L = (__local float*)S;
     tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
-                 L, L + TC_SLAB(64), 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, L, 1);
+                 L, L + TC_BUFFERS * TC_SLAB(64), 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, L, 1);
     EDGE_ATTENTION_EPILOGUE(get_local_id(0), TC_THREADS, L);
 }
 

@@ -2,7 +2,7 @@
 # Every H100 measurement of issues 2 and 5 in one go, on a GPU machine without Swift: the static
 # binary (tools/build-static.sh → dist/nasdiff) against the PyTorch reference, same machine, same run.
 #   bash tools/gpu-bench.sh [stage ...]
-# stages: info selftest kernels sample train parity profile (the default set), fusions simt variants tiles compiled
+# stages: info selftest kernels sample train parity profile (the default set), fusions async simt variants tiles compiled
 # Output goes to the terminal and to $OUT/gpu-bench.log (OUT defaults to /tmp/gpu-bench).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +70,18 @@ stage_variants() {  # tensor-core GEMM build options (Kernels/linear_tc.cl) on t
         echo "NASDIFF_TC_OPTIONS='$opts'" | tee -a "$LOG"
         NASDIFF_BUILD_LOG=1 NASDIFF_TC_OPTIONS="$opts -cl-nv-verbose" run 120 "$NASDIFF" bench kernels --repetitions 10 2>&1 \
             | grep -E -A1 "Compiling entry.*gemm_tc_nt|^linear|spill" | grep -v "^--"
+    done
+}
+stage_async() {  # cp.async staging of the tensor-core GEMMs (TC_ASYNC, first built blind in the sixth session)
+                 # against the register staging, same call: correctness, the driver's registers, then speed
+    for opts in "" "-DTC_ASYNC=1" "-DTC_ASYNC=1 -DTC_STAGES=3 -DTC_BK=16"; do
+        echo "NASDIFF_TC_OPTIONS='$opts'" | tee -a "$LOG"
+        # the whole output goes to the log; the terminal gets the driver's registers and any failure
+        NASDIFF_BUILD_LOG=1 NASDIFF_TC_OPTIONS="$opts -cl-nv-verbose" run 120 "$NASDIFF" selftest 2>&1 \
+            | grep -E -A3 "Compiling entry.*(gemm_tc|edge_attention_tc)|FAIL|note:|exit" | grep -E "Compiling|Used|FAIL|note:|exit"
+        NASDIFF_TC_OPTIONS="$opts" run 120 "$NASDIFF" bench kernels --repetitions 10
+        NASDIFF_TC_OPTIONS="$opts" run 120 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --steps 100 --repetitions 3
+        NASDIFF_TC_OPTIONS="$opts" run 120 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 3
     done
 }
 stage_tiles() {  # the float32 GEMMs' tile edge: the size-based choice against 64 everywhere (the tensor-core

@@ -1080,6 +1080,17 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
 #define TC_WARPS_N 2
 #endif
 #define TC_THREADS (32 * TC_WARPS_M * TC_WARPS_N)
+// TC_ASYNC=1 (NASDIFF_TC_OPTIONS="-DTC_ASYNC=1", not yet timed on a GPU) stages slabs with cp.async into
+// TC_STAGES buffers instead of through registers: no staging registers, one barrier per slab, and
+// TC_STAGES − 1 slabs in flight while the tensor cores work. Two stages of 32-deep slabs take 36 KB of
+// the 48 KB a group may have; three need TC_BK=16.
+#ifndef TC_ASYNC
+#define TC_ASYNC 0
+#endif
+#ifndef TC_STAGES
+#define TC_STAGES 2
+#endif
+#define TC_BUFFERS (TC_ASYNC ? TC_STAGES : 1)
 
 #define TC_STAGING_HELPERS_ONLY 1
 #include "tc_staging.cl"
@@ -1130,12 +1141,36 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     }
 
     const int per_a = TC_BK * BM / nthreads, per_b = TC_BK * BN / nthreads;
-    float4 ra[TC_BK * 64 / TC_THREADS / 4], rb[TC_BK * 64 / TC_THREADS / 4];   // per_a, per_b of 64-tiles
+    const int slabs = (k_end - k_begin + TC_BK - 1) / TC_BK;
     // 16-byte loads need every row of the operand to start 16-byte aligned (slab offsets are multiples of 4).
     const int vec_a = (lda % 4 == 0) && ((size_t)A % 16 == 0), vec_b = (ldb % 4 == 0) && ((size_t)B % 16 == 0);
+#if TC_ASYNC
+    for (int s = 0; s < TC_STAGES - 1; ++s) {
+        if (s < slabs) {
+            tc_copy_async(As + s * TC_SLAB(BM), A, lda, m0, M, k_begin + s * TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
+            tc_copy_async(Bs + s * TC_SLAB(BN), B, ldb, n0, N, k_begin + s * TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
+        }
+        tc_async_commit();   // empty groups too, so that group s always holds slab s
+    }
+#else
+    float4 ra[TC_BK * 64 / TC_THREADS / 4], rb[TC_BK * 64 / TC_THREADS / 4];   // per_a, per_b of 64-tiles
     tc_load(ra, A, lda, m0, M, k_begin, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
     tc_load(rb, B, ldb, n0, N, k_begin, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
-    for (int kt = k_begin; kt < k_end; kt += TC_BK) {
+#endif
+    for (int s = 0; s < slabs; ++s) {
+#if TC_ASYNC
+        tc_async_wait(TC_STAGES - 2);   // this thread's copies of slab s have landed
+        barrier(CLK_LOCAL_MEM_FENCE);   // everyone's have, and everyone is done with slab s − 1's buffer
+        const int next = s + TC_STAGES - 1, nb = next % TC_STAGES;
+        if (next < slabs) {
+            tc_copy_async(As + nb * TC_SLAB(BM), A, lda, m0, M, k_begin + next * TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
+            tc_copy_async(Bs + nb * TC_SLAB(BN), B, ldb, n0, N, k_begin + next * TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
+        }
+        tc_async_commit();
+        __local const float* as = As + (s % TC_STAGES) * TC_SLAB(BM);
+        __local const float* bs = Bs + (s % TC_STAGES) * TC_SLAB(BN);
+#else
+        const int kt = k_begin + s * TC_BK;
         tc_store(As, ra, BM, a_along_k, nthreads, per_a, tid);
         tc_store(Bs, rb, BN, b_along_k, nthreads, per_b, tid);
         barrier(CLK_LOCAL_MEM_FENCE);
@@ -1143,23 +1178,26 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
             tc_load(ra, A, lda, m0, M, kt + TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
             tc_load(rb, B, ldb, n0, N, kt + TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
         }
+        __local const float* as = As;
+        __local const float* bs = Bs;
+#endif
         #pragma unroll
         for (int kk = 0; kk < TC_BK; kk += 8) {
             uint a_hi[4][4], a_lo[4][4];
             #pragma unroll
             for (int i = 0; i < MT; ++i) {
                 const int r = wm0 + i * 16 + gid;
-                tf32_split(STAGED(As, r, kk + tig, BM, a_along_k), &a_hi[i][0], &a_lo[i][0]);
-                tf32_split(STAGED(As, r + 8, kk + tig, BM, a_along_k), &a_hi[i][1], &a_lo[i][1]);
-                tf32_split(STAGED(As, r, kk + tig + 4, BM, a_along_k), &a_hi[i][2], &a_lo[i][2]);
-                tf32_split(STAGED(As, r + 8, kk + tig + 4, BM, a_along_k), &a_hi[i][3], &a_lo[i][3]);
+                tf32_split(STAGED(as, r, kk + tig, BM, a_along_k), &a_hi[i][0], &a_lo[i][0]);
+                tf32_split(STAGED(as, r + 8, kk + tig, BM, a_along_k), &a_hi[i][1], &a_lo[i][1]);
+                tf32_split(STAGED(as, r, kk + tig + 4, BM, a_along_k), &a_hi[i][2], &a_lo[i][2]);
+                tf32_split(STAGED(as, r + 8, kk + tig + 4, BM, a_along_k), &a_hi[i][3], &a_lo[i][3]);
             }
             uint b_hi[8][2], b_lo[8][2];
             #pragma unroll
             for (int j = 0; j < NT; ++j) {
                 const int c = wn0 + j * 8 + gid;
-                tf32_split(STAGED(Bs, c, kk + tig, BN, b_along_k), &b_hi[j][0], &b_lo[j][0]);
-                tf32_split(STAGED(Bs, c, kk + tig + 4, BN, b_along_k), &b_hi[j][1], &b_lo[j][1]);
+                tf32_split(STAGED(bs, c, kk + tig, BN, b_along_k), &b_hi[j][0], &b_lo[j][0]);
+                tf32_split(STAGED(bs, c, kk + tig + 4, BN, b_along_k), &b_hi[j][1], &b_lo[j][1]);
             }
             #pragma unroll
             for (int i = 0; i < MT; ++i) {
@@ -1171,8 +1209,13 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
                 }
             }
         }
+#if !TC_ASYNC
         barrier(CLK_LOCAL_MEM_FENCE);
+#endif
     }
+#if TC_ASYNC
+    barrier(CLK_LOCAL_MEM_FENCE);   // every warp is done with the buffers, which Ct may overlay (to_local)
+#endif
 
     // Fragment r of tile (i, j) is C[row + 8·(r / 2), col + r % 2].
     float factor[4][2];
@@ -1212,8 +1255,8 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
           int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue, int mask_n, \
           int M, int N, int K, int k_chunk, int c_slice_stride,                                              \
           int slices, int c_batch, int a_batch, int b_batch, int bias_batch) {                               \
-    __local float4 As[TC_SLAB(BM) / 4];   /* float4: tc_store writes 16-byte runs */                     \
-    __local float4 Bs[TC_SLAB(BN) / 4];                                                                    \
+    __local float4 As[TC_BUFFERS * TC_SLAB(BM) / 4];   /* float4: tc_store writes 16-byte runs */         \
+    __local float4 Bs[TC_BUFFERS * TC_SLAB(BN) / 4];                                                       \
     const int member = get_group_id(2) / slices, slice = get_group_id(2) % slices;                          \
     tc_gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,   \
                  bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,    \
@@ -1236,10 +1279,10 @@ TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)
 __kernel __attribute__((reqd_work_group_size(TC_THREADS, 1, 1)))
 void edge_attention_tc_64(EDGE_ATTENTION_ARGS) {
     // float4: tc_store writes 16-byte runs. As, Bs; then Ct, Ks, Vs (edge_attention.cl).
-    __local float4 S[EDGE_LOCAL_FLOATS(2 * TC_SLAB(64)) / 4];
+    __local float4 S[EDGE_LOCAL_FLOATS(2 * TC_BUFFERS * TC_SLAB(64)) / 4];
     __local float* L = (__local float*)S;
     tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
-                 L, L + TC_SLAB(64), 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, L, 1);
+                 L, L + TC_BUFFERS * TC_SLAB(64), 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, L, 1);
     EDGE_ATTENTION_EPILOGUE(get_local_id(0), TC_THREADS, L);
 }
 
@@ -1653,12 +1696,58 @@ __attribute__((always_inline)) inline void tc_store(__local float* L, const floa
     }
 }
 
+// The same slab and layout copied by cp.async (sm_80 and later; TC_ASYNC=1 in linear_tc.cl): global
+// memory goes to local memory without passing through registers, so a slab in flight costs no
+// registers and more of them can be in flight. A copy's source size below its width zero-fills the
+// rest, which keeps the padding past the matrix. Each thread issues its copies, then commits them as
+// one group; tc_async_wait(N) returns when at most N of its groups are still in flight, and a barrier
+// after it makes every thread's copies visible to the group. Other devices (PoCL in the tests) run the
+// same copies synchronously, so the addressing is tested anywhere.
+#if NVIDIA_TENSOR_CORES
+#define TC_COPY16(dst, src, bytes) asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" \
+    :: "r"((uint)(size_t)(dst)), "l"(src), "r"(bytes) : "memory")
+#define TC_COPY4(dst, src, bytes) asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" \
+    :: "r"((uint)(size_t)(dst)), "l"(src), "r"(bytes) : "memory")
+#define tc_async_commit() asm volatile("cp.async.commit_group;" ::: "memory")
+#define tc_async_wait(N) asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory")
+#else
+__attribute__((always_inline)) inline void tc_copy_now(__local float* dst, __global const float* src, int width, int bytes) {
+    for (int t = 0; t < width / 4; ++t) dst[t] = 4 * t < bytes ? src[t] : 0.0f;
+}
+#define TC_COPY16(dst, src, bytes) tc_copy_now((dst), (src), 16, (bytes))
+#define TC_COPY4(dst, src, bytes) tc_copy_now((dst), (src), 4, (bytes))
+#define tc_async_commit()
+#define tc_async_wait(N)
+#endif
+
+// tc_load + tc_store as copies in flight (commit them with tc_async_commit). A run outside the matrix
+// copies nothing from `src` itself, a valid address.
+__attribute__((always_inline)) inline void tc_copy_async(__local float* L, __global const float* src, int ld, int x0,
+                                                         int x_end, int k0, int k_end, const int BX, const int along_k,
+                                                         const int nthreads, const int per, int tid, int vec) {
+    #pragma unroll
+    for (int p = 0; p < per / 4; ++p) {
+        int x, k;
+        tc_quad(tid + p * nthreads, BX, along_k, &x, &k);
+        const int gx = x0 + x, gk = k0 + k;
+        __global const float* run = along_k ? src + gx * ld + gk : src + gk * ld + gx;
+        const int inside = max(0, along_k ? (gx < x_end) * min(4, k_end - gk) : (gk < k_end) * min(4, x_end - gx));
+        __local float* dst = along_k ? L + x * (TC_BK + 4) + k : L + k * (BX + 8) + x;
+        if (vec) TC_COPY16(dst, inside > 0 ? run : src, 4 * inside);
+        else {
+            #pragma unroll
+            for (int t = 0; t < 4; ++t) TC_COPY4(dst + t, t < inside ? run + t : src, t < inside ? 4 : 0);
+        }
+    }
+}
+
 #ifndef TC_STAGING_HELPERS_ONLY
 // One group of 128 items stages the 64-wide slab at (x0, k0) of src (x < x_end and k < k_end valid) into
-// local memory and copies the whole staged buffer, padding included, to out (TC_SLAB(64) floats).
+// local memory, through registers or (copy_async) by tc_copy_async, and copies the whole staged buffer,
+// padding included, to out (TC_SLAB(64) floats).
 __kernel __attribute__((reqd_work_group_size(128, 1, 1)))
 void tc_stage_slab(__global float* out, int out_off, __global const float* src, int src_off, int ld,
-                   int x0, int x_end, int k0, int k_end, int along_k) {
+                   int x0, int x_end, int k0, int k_end, int along_k, int copy_async) {
     const int BX = 64, nthreads = 128, per = TC_BK * BX / nthreads, slab = TC_SLAB(64);
     __local float4 staged[TC_SLAB(64) / 4];
     __local float* L = (__local float*)staged;
@@ -1667,9 +1756,15 @@ void tc_stage_slab(__global float* out, int out_off, __global const float* src, 
     for (int i = tid; i < slab; i += nthreads) L[i] = -1.0f;   // padding stays -1: shows stray writes
     barrier(CLK_LOCAL_MEM_FENCE);
     const int vec = ld % 4 == 0 && (size_t)src % 16 == 0;
-    float4 r[TC_BK * 64 / 128 / 4];
-    tc_load(r, src, ld, x0, x_end, k0, k_end, BX, along_k, nthreads, per, tid, vec);
-    tc_store(L, r, BX, along_k, nthreads, per, tid);
+    if (copy_async) {
+        tc_copy_async(L, src, ld, x0, x_end, k0, k_end, BX, along_k, nthreads, per, tid, vec);
+        tc_async_commit();
+        tc_async_wait(0);
+    } else {
+        float4 r[TC_BK * 64 / 128 / 4];
+        tc_load(r, src, ld, x0, x_end, k0, k_end, BX, along_k, nthreads, per, tid, vec);
+        tc_store(L, r, BX, along_k, nthreads, per, tid);
+    }
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int i = tid; i < slab; i += nthreads) out[i] = L[i];
 }

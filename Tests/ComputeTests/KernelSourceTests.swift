@@ -20,26 +20,31 @@ final class KernelSourceTests: XCTestCase {
     /// PoCL builds every file with DEVICE_IS_GPU=0 and without tensor cores, so a slip in the GPU-only
     /// code would first show on a GPU machine. Clang (shipped with the Swift toolchain) parses OpenCL C
     /// for NVIDIA's PTX target with the options the host passes there; inline PTX is checked for its
-    /// operands and constraints, not its text, which only NVIDIA's driver assembles.
+    /// operands and constraints, not its text, which only ptxas assembles (tools/ptx-check.py does, where
+    /// llvmlite and ptxas are installed).
     func testEveryKernelFileTypeChecksForNVIDIAGPUs() throws {
         guard let clang = Self.findExecutable("clang") else { throw XCTSkip("clang not on PATH: NVIDIA-only kernel code not type-checked") }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("nasdiff-nvptx-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
+        // The tensor-core file also in its build-option variants (NASDIFF_TC_OPTIONS): cp.async staging.
+        let variants = ["linear_tc": [["-DTC_ASYNC=1"], ["-DTC_ASYNC=1", "-DTC_STAGES=3", "-DTC_BK=16"]]]
         for file in KernelSources.files {
             let path = dir.appendingPathComponent(file + ".cl")
             try KernelSources.source(of: file).write(to: path, atomically: true, encoding: .utf8)
-            let p = Process()
-            p.executableURL = clang
-            // OpenCL C has no `asm` keyword in clang; NVIDIA's compiler accepts it as GNU C does.
-            p.arguments = ["-x", "cl", "-cl-std=CL1.2", "-fsyntax-only", "-target", "nvptx64-nvidia-nvcl", "-Dasm=__asm__",
-                           "-DDEVICE_IS_GPU=1", "-DNVIDIA_TENSOR_CORES=1", path.path]
-            let errors = Pipe()
-            p.standardError = errors
-            try p.run()
-            let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
-            XCTAssertEqual(p.terminationStatus, 0, "\(file).cl does not type-check for NVIDIA GPUs:\n\(log)")
+            for options in [[]] + (variants[file] ?? []) {
+                let p = Process()
+                p.executableURL = clang
+                // OpenCL C has no `asm` keyword in clang; NVIDIA's compiler accepts it as GNU C does.
+                p.arguments = ["-x", "cl", "-cl-std=CL1.2", "-fsyntax-only", "-target", "nvptx64-nvidia-nvcl", "-Dasm=__asm__",
+                               "-DDEVICE_IS_GPU=1", "-DNVIDIA_TENSOR_CORES=1"] + options + [path.path]
+                let errors = Pipe()
+                p.standardError = errors
+                try p.run()
+                let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                p.waitUntilExit()
+                XCTAssertEqual(p.terminationStatus, 0, "\(file).cl \(options) does not type-check for NVIDIA GPUs:\n\(log)")
+            }
         }
     }
 
