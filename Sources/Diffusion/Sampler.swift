@@ -74,7 +74,9 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
     }
 
     /// Samples one batch of `options.batch` graphs. `progress(done, total)` after every few steps.
-    public func sampleBatch(_ options: SamplingOptions, batchIndex: Int = 0, progress: ((Int, Int) -> Void)? = nil) throws -> [SampledGraph] {
+    /// Throws DiffusionError.stopped as soon as `stopRequested` (asked before every step) says so.
+    public func sampleBatch(_ options: SamplingOptions, batchIndex: Int = 0, progress: ((Int, Int) -> Void)? = nil,
+                            stopRequested: () -> Bool = { false }) throws -> [SampledGraph] {
         let c = model.config, d = device, n = c.maxNodes, b = options.batch, dX = c.nodeClasses
         try options.validate(trainedSteps: record.schedule.steps)
         let conditions = record.conditions
@@ -155,6 +157,7 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
 
         let xBlock = rn * dX, eBlock = re * 2
         for k in 0..<stepCount {
+            if stopRequested() { throw DiffusionError.stopped }
             // Inputs for every pass: the same noisy graph, different y.
             try d.oneHot(out: w.x0.sub(0, xBlock), classes: classesX.all, rows: rn, classCount: dX)
             try d.oneHot(out: w.e0.sub(0, eBlock), classes: classesE.all, rows: re, classCount: 2)

@@ -15,27 +15,31 @@ public final class ShardedSampler: @unchecked Sendable {
     }
 
     /// Batches 0..<batches of `options.batch` graphs each, in batch order. `progress(finished batches,
-    /// step, steps)` is called as batches advance (from whichever device moved).
-    public func sample(_ options: SamplingOptions, batches: Int,
-                       progress: (@Sendable (Int, Int, Int) -> Void)? = nil) throws -> [[SampledGraph]] {
+    /// step, steps)` is called as batches advance (from whichever device moved). Once `stopRequested`
+    /// says so, the batches under way are dropped and only the finished ones return, still in order:
+    /// each is the batch an uninterrupted run gives, since its randomness depends on its index alone.
+    public func sample(_ options: SamplingOptions, batches: Int, progress: (@Sendable (Int, Int, Int) -> Void)? = nil,
+                       stopRequested: @escaping @Sendable () -> Bool = { false }) throws -> [[SampledGraph]] {
         guard batches >= 0 else { throw DiffusionError.badOption("batches \(batches)", "must not be negative") }
         try options.validate(trainedSteps: samplers[0].record.schedule.steps)   // before any device starts
         let results = Results(count: batches)
         let samplers = self.samplers
         DispatchQueue.concurrentPerform(iterations: samplers.count) { di in
-            for bi in stride(from: di, to: batches, by: samplers.count) where !results.failed {
+            for bi in stride(from: di, to: batches, by: samplers.count) where !results.failed && !stopRequested() {
                 do {
-                    let graphs = try samplers[di].sampleBatch(options, batchIndex: bi) { step, total in
+                    let graphs = try samplers[di].sampleBatch(options, batchIndex: bi, progress: { step, total in
                         progress?(results.finished, step, total)
-                    }
+                    }, stopRequested: stopRequested)
                     let finished = results.store(graphs, at: bi)
                     progress?(finished, 0, 0)
+                } catch DiffusionError.stopped {
+                    break
                 } catch {
                     results.fail(error)
                 }
             }
         }
-        return try results.all()
+        return try results.all(finishedOnly: stopRequested())
     }
 
     /// Results from several threads: each batch slot is written once, under a lock.
@@ -49,9 +53,9 @@ public final class ShardedSampler: @unchecked Sendable {
         var finished: Int { lock.lock(); defer { lock.unlock() }; return done }
         func store(_ g: [SampledGraph], at i: Int) -> Int { lock.lock(); defer { lock.unlock() }; slots[i] = g; done += 1; return done }
         func fail(_ e: Error) { lock.lock(); defer { lock.unlock() }; if error == nil { error = e } }
-        func all() throws -> [[SampledGraph]] {
+        func all(finishedOnly: Bool) throws -> [[SampledGraph]] {
             if let error { throw error }
-            return slots.map { $0! }
+            return finishedOnly ? slots.compactMap { $0 } : slots.map { $0! }
         }
     }
 }

@@ -70,14 +70,17 @@ struct SampleCommand: ParsableCommand {
         let batches = (count + options.batch - 1) / options.batch
         let start = Date()
         status.show("\(status.bar(0, batches)) 0/\(batches) batches")
-        let graphs = Array(try sampler.sample(options, batches: batches) { done, step, steps in
+        let stop = StopRequest(notice: "stopping: the samples of the batches already finished will be written (again to quit without them)")
+        let finished = try sampler.sample(options, batches: batches, progress: { done, step, steps in
             let where_ = steps > 0 ? ", a batch at step \(step)/\(steps)" : ""
             status.show("\(status.bar(done, batches)) \(done)/\(batches) batches\(where_)")
-        }.joined().prefix(count))
+        }, stopRequested: { stop.isRequested })
+        let graphs = Array(finished.joined().prefix(count))
         let deviceNames = devices.map(\.name).joined(separator: " + ")
         let seconds = Date().timeIntervalSince(start)
         status.show(String(format: "sampled %d architectures in %.2f s (%.1f ms per architecture) on %@", graphs.count, seconds,
-                           1000 * seconds / Double(max(graphs.count, 1)), deviceNames), final: true)
+                           1000 * seconds / Double(max(graphs.count, 1)), deviceNames)
+                    + (finished.count < batches ? " (stopped: \(finished.count) of \(batches) batches finished)" : ""), final: true)
 
         let space = entry.space
         var lines: [String] = []
@@ -89,8 +92,14 @@ struct SampleCommand: ParsableCommand {
         }
         let text = lines.joined(separator: "\n") + "\n"
         if out == "-" { FileHandle.standardOutput.write(Data(text.utf8)) } else { try writeAtomically(text, to: out) }
-        if quiet { return }
+        if !quiet { try summarize(archs, options: options, record: record, space: space, table: table) }
+        // Interrupted, though what finished is written: scripts should not read it as done.
+        if finished.count < batches { throw ExitCode(130) }
+    }
 
+    /// Validity, uniqueness, novelty, the best found and how many meet each condition, on stderr.
+    private func summarize(_ archs: [GeneratedArchitecture], options: SamplingOptions, record: CheckpointRecord,
+                           space: any SearchSpace, table: BenchmarkTable?) throws {
         var training: Set<String>?
         if let table {
             training = Evaluation.trainingIdentities(space: space, standards: record.trainingRows.map { table.standards[$0] }).identities

@@ -169,4 +169,26 @@ extension TrainAndSampleTests {
         }
         for b in [1, 4] { XCTAssertEqual(many[b].count, 3) }
     }
+
+    /// Asked to stop during batch 1 (Ctrl-C in `nasdiff sample`), a run returns batch 0 only, as the
+    /// uninterrupted run has it; asked before anything ran, it returns nothing.
+    func testStoppedSamplingReturnsTheFinishedBatches() throws {
+        let t = try makeTrainer(steps: 1)
+        try t.step()
+        let ckpt = try t.checkpoint()
+        var o = SamplingOptions()
+        o.batch = 2; o.steps = 4; o.seed = 3
+        let sampler = try ShardedSampler(devices: [Device()], checkpoint: ckpt, model: t.model)
+        let all = try sampler.sample(o, batches: 3)
+        final class Asked: @unchecked Sendable { let lock = NSLock(); var count = 0 }
+        let asked = Asked()
+        // Asked before each batch and before each of its 4 steps: call 7 is batch 1's second step.
+        let stopped = try sampler.sample(o, batches: 3, stopRequested: {
+            asked.lock.withLock { asked.count += 1; return asked.count >= 7 }
+        })
+        XCTAssertEqual(stopped.count, 1)
+        XCTAssertEqual(stopped[0].map(\.nodes), all[0].map(\.nodes))
+        XCTAssertEqual(stopped[0].map(\.pairs), all[0].map(\.pairs))
+        XCTAssertTrue(try sampler.sample(o, batches: 3, stopRequested: { true }).isEmpty)
+    }
 }
