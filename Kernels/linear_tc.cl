@@ -36,7 +36,7 @@
 // TC_ASYNC=1 (NASDIFF_TC_OPTIONS="-DTC_ASYNC=1", not yet timed on a GPU) stages slabs with cp.async into
 // TC_STAGES buffers instead of through registers: no staging registers, one barrier per slab, and
 // TC_STAGES − 1 slabs in flight while the tensor cores work. Two stages of 32-deep slabs take 36 KB of
-// the 48 KB a group may have; three need TC_BK=16.
+// the 48 KB a group may have; three or four need TC_BK=16 (30 or 40 KB).
 #ifndef TC_ASYNC
 #define TC_ASYNC 0
 #endif

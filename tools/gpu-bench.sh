@@ -74,13 +74,13 @@ stage_variants() {  # tensor-core GEMM build options (Kernels/linear_tc.cl) on t
 }
 stage_async() {  # cp.async staging of the tensor-core GEMMs (TC_ASYNC, first built blind in the sixth session)
                  # against the register staging, same call: correctness, the driver's registers, then speed
-    for opts in "" "-DTC_ASYNC=1" "-DTC_ASYNC=1 -DTC_STAGES=3 -DTC_BK=16"; do
+    for opts in "" "-DTC_ASYNC=1" "-DTC_ASYNC=1 -DTC_STAGES=3 -DTC_BK=16" "-DTC_ASYNC=1 -DTC_STAGES=4 -DTC_BK=16"; do
         echo "NASDIFF_TC_OPTIONS='$opts'" | tee -a "$LOG"
         # the whole output goes to the log; the terminal gets the driver's registers and any failure
         NASDIFF_BUILD_LOG=1 NASDIFF_TC_OPTIONS="$opts -cl-nv-verbose" run 120 "$NASDIFF" selftest 2>&1 \
             | grep -E -A3 "Compiling entry.*(gemm_tc|edge_attention_tc)|FAIL|note:|exit" | grep -E "Compiling|Used|FAIL|note:|exit"
         NASDIFF_TC_OPTIONS="$opts" run 120 "$NASDIFF" bench kernels --repetitions 10
-        NASDIFF_TC_OPTIONS="$opts" run 120 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --steps 100 --repetitions 3
+        NASDIFF_TC_OPTIONS="$opts" run 120 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
         NASDIFF_TC_OPTIONS="$opts" run 120 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 3
     done
 }
