@@ -122,16 +122,20 @@ def main():
         r = subprocess.run([ptxas, '-arch=' + a.arch, '-v', p, '-o', os.path.join(tmp, 'k.cubin')], capture_output=True, text=True)
         out = r.stdout + r.stderr
         if r.returncode != 0: print(out); sys.exit(1)
-        # Clang compiles each kernel into a body (__clang_ocl_kern_imp_NAME) and a stub that calls it; the
-        # body's figures are the kernel's.
-        name = None
+        # Clang 21 compiles each kernel into a body (__clang_ocl_kern_imp_NAME) and a stub that calls it;
+        # the body's figures are the kernel's. Older clangs emit the kernel alone.
+        report, name = {}, None
         for line in out.splitlines():
             m = re.search(r"Compiling entry function '(\w+)'", line)
             if m: name = m.group(1); continue
-            if not name or not name.startswith('__clang_ocl_kern_imp_'): continue
-            kernel = name[len('__clang_ocl_kern_imp_'):]
-            if (a.kernel is None or re.search(a.kernel, kernel)) and ('registers' in line or 'spill' in line):
-                print(f'{kernel:28s} {line.split("info    : ")[-1].strip()}')
+            if name and ('registers' in line or 'spill' in line):
+                report.setdefault(name, []).append(line.split('info    : ')[-1].strip())
+        prefix = '__clang_ocl_kern_imp_'
+        for name, lines in report.items():
+            if prefix + name in report: continue   # a stub
+            kernel = name[len(prefix):] if name.startswith(prefix) else name
+            if a.kernel is None or re.search(a.kernel, kernel):
+                for line in lines: print(f'{kernel:28s} {line}')
 
 if __name__ == '__main__':
     main()
