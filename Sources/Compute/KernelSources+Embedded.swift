@@ -1668,17 +1668,32 @@ __attribute__((always_inline)) inline void tc_quad(int q, const int BX, const in
     else { *x = 4 * (q % (BX / 4)); *k = q / (BX / 4); }
 }
 
+// Run q of a slab: its first element in global memory (run element t is (gx, gk + t) along k, else
+// (gx + t, gk)), and in *inside how many of its 4 elements lie inside the matrix.
+__attribute__((always_inline)) inline __global const float* tc_run(int q, __global const float* src, int ld, int x0, int x_end,
+                                                                  int k0, int k_end, const int BX, const int along_k,
+                                                                  int* inside) {
+    int x, k;
+    tc_quad(q, BX, along_k, &x, &k);
+    const int gx = x0 + x, gk = k0 + k;
+    *inside = max(0, along_k ? (gx < x_end) * min(4, k_end - gk) : (gk < k_end) * min(4, x_end - gx));
+    return along_k ? src + gx * ld + gk : src + gk * ld + gx;
+}
+
+// Where run q goes in the staged slab (16-byte aligned).
+__attribute__((always_inline)) inline int tc_staged_at(int q, const int BX, const int along_k) {
+    int x, k;
+    tc_quad(q, BX, along_k, &x, &k);
+    return along_k ? x * (TC_BK + 4) + k : k * (BX + 8) + x;
+}
+
 __attribute__((always_inline)) inline void tc_load(float4* r, __global const float* src, int ld, int x0, int x_end,
                                                    int k0, int k_end, const int BX, const int along_k,
                                                    const int nthreads, const int per, int tid, int vec) {
     #pragma unroll
     for (int p = 0; p < per / 4; ++p) {
-        int x, k;
-        tc_quad(tid + p * nthreads, BX, along_k, &x, &k);
-        const int gx = x0 + x, gk = k0 + k;
-        // Run element t is (gx, gk + t) along k, else (gx + t, gk).
-        __global const float* run = along_k ? src + gx * ld + gk : src + gk * ld + gx;
-        const int inside = along_k ? (gx < x_end) * min(4, k_end - gk) : (gk < k_end) * min(4, x_end - gx);
+        int inside;
+        __global const float* run = tc_run(tid + p * nthreads, src, ld, x0, x_end, k0, k_end, BX, along_k, &inside);
         if (vec && inside == 4) r[p] = *(__global const float4*)run;
         else r[p] = (float4)(inside > 0 ? run[0] : 0.0f, inside > 1 ? run[1] : 0.0f,
                              inside > 2 ? run[2] : 0.0f, inside > 3 ? run[3] : 0.0f);
@@ -1688,12 +1703,7 @@ __attribute__((always_inline)) inline void tc_load(float4* r, __global const flo
 __attribute__((always_inline)) inline void tc_store(__local float* L, const float4* r, const int BX, const int along_k,
                                                     const int nthreads, const int per, int tid) {
     #pragma unroll
-    for (int p = 0; p < per / 4; ++p) {
-        int x, k;
-        tc_quad(tid + p * nthreads, BX, along_k, &x, &k);
-        if (along_k) *(__local float4*)(L + x * (TC_BK + 4) + k) = r[p];
-        else *(__local float4*)(L + k * (BX + 8) + x) = r[p];
-    }
+    for (int p = 0; p < per / 4; ++p) *(__local float4*)(L + tc_staged_at(tid + p * nthreads, BX, along_k)) = r[p];
 }
 
 // The same slab and layout copied by cp.async (sm_80 and later; TC_ASYNC=1 in linear_tc.cl): global
@@ -1727,12 +1737,9 @@ __attribute__((always_inline)) inline void tc_copy_async(__local float* L, __glo
                                                          const int nthreads, const int per, int tid, int vec) {
     #pragma unroll
     for (int p = 0; p < per / 4; ++p) {
-        int x, k;
-        tc_quad(tid + p * nthreads, BX, along_k, &x, &k);
-        const int gx = x0 + x, gk = k0 + k;
-        __global const float* run = along_k ? src + gx * ld + gk : src + gk * ld + gx;
-        const int inside = max(0, along_k ? (gx < x_end) * min(4, k_end - gk) : (gk < k_end) * min(4, x_end - gx));
-        __local float* dst = along_k ? L + x * (TC_BK + 4) + k : L + k * (BX + 8) + x;
+        int inside;
+        __global const float* run = tc_run(tid + p * nthreads, src, ld, x0, x_end, k0, k_end, BX, along_k, &inside);
+        __local float* dst = L + tc_staged_at(tid + p * nthreads, BX, along_k);
         if (vec) TC_COPY16(dst, inside > 0 ? run : src, 4 * inside);
         else {
             #pragma unroll
