@@ -1056,7 +1056,11 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
 //
 // The host builds this file only for NVIDIA GPUs (with -DNVIDIA_TENSOR_CORES=1); elsewhere it is
 // empty, and a failed build falls back to linear.cl (NASDIFF_TENSOR_CORES=0 forces that, for
-// comparisons).
+// comparisons). Tests build it for PoCL with -DTC_EMULATE=1 instead: each item then computes its
+// fragments' results from the staged slabs in plain float32, so the GEMMs' staging, cp.async pipeline
+// and epilogue run there; only the fragment loads and the mma itself are left to the GPU. (PoCL 3.1's
+// work-group compiler did not finish edge_attention_tc_64 in emulation within minutes, so that kernel
+// is left to `nasdiff selftest` on the GPU; its float32 twin in linear.cl shares its epilogue.)
 //
 // Tiling: a work-group of WARPS_M × WARPS_N warps computes a BM×BN tile of C; each warp a
 // (BM/WARPS_M)×(BN/WARPS_N) block as MT×NT mma tiles of 16×8. BK-deep slabs of A and B are staged in
@@ -1065,7 +1069,10 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
 // along m or n is stored k by k with stride BX + 8. Kernels/tc_staging.cl moves them there in 16-byte
 // runs (the staging instructions, not the mma count, bounded this kernel on the H100).
 
-#if NVIDIA_TENSOR_CORES
+#ifndef TC_EMULATE
+#define TC_EMULATE 0
+#endif
+#if NVIDIA_TENSOR_CORES || TC_EMULATE
 
 // Depth of a staged slab: 16 or 32 (64 overflows 48 KiB of local memory). NASDIFF_TC_OPTIONS adds
 // build options to this file only (e.g. "-DTC_BK=16", "-cl-nv-verbose"), to measure variants without a
@@ -1181,8 +1188,29 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
         __local const float* as = As;
         __local const float* bs = Bs;
 #endif
+#if TC_EMULATE
+        #pragma unroll 1   // PoCL's work-group compiler slows down steeply with code size
+#else
         #pragma unroll
+#endif
         for (int kk = 0; kk < TC_BK; kk += 8) {
+#if TC_EMULATE
+            // What mma fragment r of tile (i, j) accumulates: row wm0 + i·16 + gid + 8·(r / 2) of the
+            // slab times column wn0 + j·8 + 2·tig + r % 2, over k in kk .. kk + 7.
+            #pragma unroll 1
+            for (int i = 0; i < MT; ++i) {
+                #pragma unroll 1
+                for (int j = 0; j < NT; ++j) {
+                    #pragma unroll 1
+                    for (int r = 0; r < 4; ++r) {
+                        const int row = wm0 + i * 16 + gid + 8 * (r / 2), col = wn0 + j * 8 + 2 * tig + r % 2;
+                        float sum = 0.0f;
+                        for (int k = kk; k < kk + 8; ++k) sum += STAGED(as, row, k, BM, a_along_k) * STAGED(bs, col, k, BN, b_along_k);
+                        acc[i][j][r] += sum;
+                    }
+                }
+            }
+#else
             uint a_hi[4][4], a_lo[4][4];
             #pragma unroll
             for (int i = 0; i < MT; ++i) {
@@ -1208,6 +1236,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
                     MMA_TF32(acc[i][j], a_hi[i], b_hi[j]);
                 }
             }
+#endif
         }
 #if !TC_ASYNC
         barrier(CLK_LOCAL_MEM_FENCE);

@@ -113,9 +113,9 @@ final class LinearTests: XCTestCase {
         assertGradientsClose(try d.download(db.all), nb, "linear dbias")
     }
 
-    /// Compares every result of `shape` on PoCL with the Swift twin over the awkward shapes.
-    func checkParity(_ shape: LinearKernelShape?, label: String) throws {
-        let cl = try requireOpenCL()
+    /// Compares every result of `shape` on PoCL (or on `device`) with the Swift twin over the awkward shapes.
+    func checkParity(_ shape: LinearKernelShape?, label: String, on device: Device? = nil) throws {
+        let cl = try device ?? requireOpenCL()
         var worst: Float = 0
         for (n, s) in Self.awkwardShapes.enumerated() {
             let c = Case(rows: s.rows, inDim: s.inDim, outDim: s.outDim, seed: UInt64(100 + n))
@@ -142,6 +142,16 @@ final class LinearTests: XCTestCase {
     func testOpenCLGPUSplitKMatchesSwift() throws { try checkParity(.gpu(tile: 64, slices: 3), label: "gpu split-K ×3") }
 
     func testOpenCLDefaultChoiceMatchesSwift() throws { try checkParity(nil, label: "default for this device") }
+
+    /// The tensor-core GEMMs, products emulated (see tensorCoreEmulators): tiles, tails, unaligned rows and
+    /// split-K through every staging variant.
+    func testEmulatedTensorCoreGEMMsMatchSwift() throws {
+        for (d, variant) in try tensorCoreEmulators() {
+            XCTAssertTrue(try XCTUnwrap(d.cl).tensorCoreGEMM, "\(variant): the emulated kernels must build")
+            try checkParity(.gpu(tile: nil, slices: 1), label: "tensor cores emulated, \(variant)", on: d)
+            try checkParity(.gpu(tile: nil, slices: 3), label: "tensor cores emulated, split-K ×3, \(variant)", on: d)
+        }
+    }
 
     /// A masked forward equals the unmasked one with padded rows scaled by their mask, on the Swift
     /// twin, the CPU kernels and the GPU GEMMs (whose epilogue does the masking, split-K included).

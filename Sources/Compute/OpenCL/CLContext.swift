@@ -152,11 +152,13 @@ final class CLContext: @unchecked Sendable {
         }
         guard let program, rc == CL_SUCCESS else { throw ComputeError.openCL(call: "clCreateProgramWithSource(\(file))", code: rc) }
         var dev: cl_device_id? = info.id
-        var options = "-cl-std=CL1.2 -cl-mad-enable -DDEVICE_IS_GPU=\(info.isGPU ? 1 : 0) -DNVIDIA_TENSOR_CORES=\(info.hasTensorCores ? 1 : 0)"
+        let nativeTensorCores = info.hasTensorCores && info.tensorCoreEmulation == nil
+        var options = "-cl-std=CL1.2 -cl-mad-enable -DDEVICE_IS_GPU=\(info.isGPU ? 1 : 0) -DNVIDIA_TENSOR_CORES=\(nativeTensorCores ? 1 : 0)"
         // Tuning knobs of the tensor-core GEMMs (see Kernels/linear_tc.cl), for measuring variants.
         if file == "linear_tc" {
             options += " -DTC_WARPS_M=\(Self.tensorCoreWarps.m) -DTC_WARPS_N=\(Self.tensorCoreWarps.n)"
             if let extra = ProcessInfo.processInfo.environment["NASDIFF_TC_OPTIONS"] { options += " " + extra }
+            if let emulation = info.tensorCoreEmulation { options += " " + emulation }
         }
         rc = clBuildProgram(program, 1, &dev, options, nil, nil)
         if rc != CL_SUCCESS {

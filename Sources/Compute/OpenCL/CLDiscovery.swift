@@ -16,9 +16,12 @@ public struct OpenCLDeviceInfo: @unchecked Sendable, CustomStringConvertible {
     /// NVIDIA's compute capability (cl_nv_device_attribute_query), e.g. 90 for an H100; nil elsewhere.
     public let nvidiaComputeCapability: Int?
     let id: cl_device_id
+    /// Tests only: build options that make Kernels/linear_tc.cl run on this (non-NVIDIA) device with its
+    /// products emulated in float32 ("-DTC_EMULATE=1", plus variants such as "-DTC_ASYNC=1"); nil normally.
+    var tensorCoreEmulation: String? = nil
 
     /// Tensor-core GEMMs (Kernels/linear_tc.cl) need mma.sync with TF32 operands: sm_80 and later.
-    public var hasTensorCores: Bool { isGPU && (nvidiaComputeCapability ?? 0) >= 80 }
+    public var hasTensorCores: Bool { isGPU && ((nvidiaComputeCapability ?? 0) >= 80 || tensorCoreEmulation != nil) }
 
     public var description: String {
         "\(platform) / \(name) [\(isGPU ? "GPU" : "CPU")] \(computeUnits) CUs, \(formatBytes(globalMemoryBytes)), \(openCLCVersion)"
@@ -32,6 +35,15 @@ extension OpenCLDeviceInfo {
         OpenCLDeviceInfo(platform: platform, name: name, isGPU: true, computeUnits: computeUnits, globalMemoryBytes: globalMemoryBytes,
                          maxAllocationBytes: maxAllocationBytes, localMemoryBytes: localMemoryBytes, openCLCVersion: openCLCVersion,
                          nvidiaComputeCapability: nil, id: id)
+    }
+
+    /// GPU-shaped, and with the tensor-core kernels in their emulated form (`options` adds build options
+    /// to Kernels/linear_tc.cl, e.g. "-DTC_ASYNC=1"): the staging, pipelines and epilogues of the
+    /// tensor-core GEMMs and of the fused edge attention then run on PoCL.
+    func treatedAsTensorCoreGPU(options: String = "") -> OpenCLDeviceInfo {
+        var info = treatedAsGPU()
+        info.tensorCoreEmulation = "-DTC_EMULATE=1 " + options
+        return info
     }
 }
 
