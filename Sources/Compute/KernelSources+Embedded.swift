@@ -1057,10 +1057,9 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
 // The host builds this file only for NVIDIA GPUs (with -DNVIDIA_TENSOR_CORES=1); elsewhere it is
 // empty, and a failed build falls back to linear.cl (NASDIFF_TENSOR_CORES=0 forces that, for
 // comparisons). Tests build it for PoCL with -DTC_EMULATE=1 instead: each item then computes its
-// fragments' results from the staged slabs in plain float32, so the GEMMs' staging, cp.async pipeline
-// and epilogue run there; only the fragment loads and the mma itself are left to the GPU. (PoCL 3.1's
-// work-group compiler did not finish edge_attention_tc_64 in emulation within minutes, so that kernel
-// is left to `nasdiff selftest` on the GPU; its float32 twin in linear.cl shares its epilogue.)
+// fragments' results from the staged slabs in plain float32, so the staging, the cp.async pipeline and
+// the epilogues (the fused edge attention's too, with register staging) run there; the fragment loads
+// and the mma itself are left to the GPU.
 //
 // Tiling: a work-group of WARPS_M × WARPS_N warps computes a BM×BN tile of C; each warp a
 // (BM/WARPS_M)×(BN/WARPS_N) block as MT×NT mma tiles of 16×8. BK-deep slabs of A and B are staged in
@@ -1310,8 +1309,20 @@ void edge_attention_tc_64(EDGE_ATTENTION_ARGS) {
     // float4: tc_store writes 16-byte runs. As, Bs; then Ct, Ks, Vs (edge_attention.cl).
     __local float4 S[EDGE_LOCAL_FLOATS(2 * TC_BUFFERS * TC_SLAB(64)) / 4];
     __local float* L = (__local float*)S;
+#if TC_EMULATE
+    // PoCL 3.1's work-group compiler did not finish this kernel (minutes in LLVM passes) with the staging
+    // buffers overlaid by Ct; apart, it takes seconds (with register staging; with cp.async it does not
+    // finish either way). The overlay itself is tested in linear.cl's edge_attention_64, whose GEMM loop
+    // also ends at a barrier.
+    __local float4 As[TC_BUFFERS * TC_SLAB(64) / 4], Bs[TC_BUFFERS * TC_SLAB(64) / 4];
+    __local float* A_stage = (__local float*)As;
+    __local float* B_stage = (__local float*)Bs;
+#else
+    __local float* A_stage = L;
+    __local float* B_stage = L + TC_BUFFERS * TC_SLAB(64);
+#endif
     tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
-                 L, L + TC_BUFFERS * TC_SLAB(64), 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, L, 1);
+                 A_stage, B_stage, 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, L, 1);
     EDGE_ATTENTION_EPILOGUE(get_local_id(0), TC_THREADS, L);
 }
 

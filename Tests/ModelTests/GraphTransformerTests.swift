@@ -64,16 +64,21 @@ final class GraphTransformerTests: XCTestCase {
         XCTAssertLessThan(worst, 2e-2, worstName)
     }
 
-    /// The OpenCL device with its own kernel choice (CPU-shaped on PoCL) and with the GPU-shaped ones.
+    /// The OpenCL device with its own kernel choice (CPU-shaped on PoCL), with the GPU-shaped ones, and
+    /// with the tensor-core ones (products emulated: Kernels/linear_tc.cl with -DTC_EMULATE=1).
     func openCLDevices() throws -> [Device] {
         guard let info = try OpenCLDiscovery.devices().first else {
             throw XCTSkip("no OpenCL device found: OpenCL model parity skipped")
         }
-        return [try Device(openCL: info), try Device(openCL: info.treatedAsGPU())]
+        return [try Device(openCL: info), try Device(openCL: info.treatedAsGPU()), try Device(openCL: info.treatedAsTensorCoreGPU())]
     }
 
     func testTrainingStepOnOpenCLMatchesSwift() throws {
         for cl in try openCLDevices() { try checkTrainingStep(on: cl) }
+        // Training takes no fused edge attention, so its GEMMs also run with cp.async staging here.
+        if let info = try OpenCLDiscovery.devices().first {
+            try checkTrainingStep(on: try Device(openCL: info.treatedAsTensorCoreGPU(options: "-DTC_ASYNC=1")))
+        }
     }
 
     func checkTrainingStep(on cl: Device) throws {
