@@ -37,18 +37,22 @@ final class EdgeAttentionTests: XCTestCase {
         Case(graphs: 70, n: 1, dim: 33, edgeDim: 4, heads: 1, realNodes: (0..<70).map { $0 % 5 == 0 ? 0 : 1 }), // 64 keys; a partial tile
     ]
 
-    func testFusedKernelMatchesTheUnfusedSwiftTwin() throws {
-        let cl = try requireOpenCL()
+    /// The fused kernel on `d` against the twin's unfused ops, over every case.
+    func checkFusedKernel(on d: Device, label: String, seed: UInt64) throws {
         for (i, c) in Self.cases.enumerated() {
-            let want = try run(c, on: TestDevices.swift, fused: nil, seed: UInt64(70 + i))
-            let got = try run(c, on: cl, fused: true, seed: UInt64(70 + i))
+            let want = try run(c, on: TestDevices.swift, fused: nil, seed: seed + UInt64(i))
+            let got = try run(c, on: d, fused: true, seed: seed + UInt64(i))
             for (part, name) in ["fe", "filmedV"].enumerated() {
                 let err = maxAbsDiff(got[part], want[part])
-                XCTAssertLessThanOrEqual(err, 2e-5, "\(name), \(c): max abs err \(err)")
+                XCTAssertLessThanOrEqual(err, 2e-5, "\(label), \(name), \(c): max abs err \(err)")
             }
-            XCTAssertTrue(got[2].allSatisfy(\.isNaN) && got[3].allSatisfy(\.isNaN), "the fused kernel stores no e1/e2, \(c)")
+            XCTAssertTrue(got[2].allSatisfy(\.isNaN) && got[3].allSatisfy(\.isNaN), "\(label): the fused kernel stores no e1/e2, \(c)")
             XCTAssertFalse(want[2].contains(where: \.isNaN), "the unfused path fills e1, \(c)")
         }
+    }
+
+    func testFusedKernelMatchesTheUnfusedSwiftTwin() throws {
+        try checkFusedKernel(on: try requireOpenCL(), label: "float32 GEMM tile", seed: 70)
     }
 
     /// The tensor-core form of the fused kernel (edge_attention_tc_64), products emulated, with register
@@ -56,14 +60,7 @@ final class EdgeAttentionTests: XCTestCase {
     /// them within minutes (the GEMMs' cp.async variants are emulated in LinearTests).
     func testEmulatedTensorCoreKernelMatchesTheSwiftTwin() throws {
         for (d, variant) in try tensorCoreEmulators().prefix(1) {
-            for (i, c) in Self.cases.enumerated() {
-                let want = try run(c, on: TestDevices.swift, fused: nil, seed: UInt64(90 + i))
-                let got = try run(c, on: d, fused: true, seed: UInt64(90 + i))
-                for (part, name) in ["fe", "filmedV"].enumerated() {
-                    let err = maxAbsDiff(got[part], want[part])
-                    XCTAssertLessThanOrEqual(err, 2e-5, "\(variant), \(name), \(c): max abs err \(err)")
-                }
-            }
+            try checkFusedKernel(on: d, label: "tensor cores emulated, \(variant)", seed: 90)
         }
     }
 
