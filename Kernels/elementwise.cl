@@ -31,11 +31,3 @@ __kernel void add(__global float* out, int out_off, __global const float* a, int
     int i = get_global_id(0);
     if (i < n) out[out_off + i] = a[a_off + i] + b[b_off + i];
 }
-
-// x = 0 where reference < threshold: after classifier-free guidance, drop the classes the
-// unconditional model itself gives (almost) no probability, whose guided weight is only the ratio
-// of two tiny numbers.
-__kernel void zero_where_below(__global float* x, int x_off, __global const float* ref, int ref_off, float threshold, int n) {
-    int i = get_global_id(0);
-    if (i < n && ref[ref_off + i] < threshold) x[x_off + i] = 0.0f;
-}

@@ -21,24 +21,34 @@ inline float philox_uniform(uint seed_lo, uint seed_hi, uint row, uint stream_lo
     return (float)(out.x >> 8) * 0x1.0p-24f;
 }
 
-__kernel void sample_categorical(__global float* out, int out_off, __global const float* probs, int probs_off,
-                                 int rows, int classes, int seed_lo, int seed_hi, int stream_lo, int stream_hi) {
-    int r = get_global_id(0);
-    if (r >= rows) return;
-    __global const float* p = probs + probs_off + (size_t)r * classes;
+// The most classes a row may have (the host checks): rows are copied to private memory.
+#define SAMPLE_MAX_CLASSES 32
+
+// Inverse CDF over the weights p[0..classes) (they need not sum to 1) at u ∈ [0, 1): the first c with
+// u·Σ < p[0] + … + p[c]; the last positive class when rounding leaves u·Σ at Σ; −1 without mass.
+inline float draw_class(const float* p, int classes, float u) {
     float total = 0.0f;
     for (int c = 0; c < classes; ++c) total = total + p[c];
-    if (!(total > 0.0f)) { out[out_off + r] = -1.0f; return; }
-    float u = philox_uniform((uint)seed_lo, (uint)seed_hi, (uint)r, (uint)stream_lo, (uint)stream_hi);
-    float target = u * total;
+    if (!(total > 0.0f)) return -1.0f;
+    const float target = u * total;
     float cdf = 0.0f;
     int last_positive = -1;
     for (int c = 0; c < classes; ++c) {
         cdf = cdf + p[c];
         if (p[c] > 0.0f) last_positive = c;
-        if (target < cdf) { out[out_off + r] = (float)c; return; }
+        if (target < cdf) return (float)c;
     }
-    out[out_off + r] = (float)last_positive;  // u·Σ rounded up to Σ
+    return (float)last_positive;
+}
+
+__kernel void sample_categorical(__global float* out, int out_off, __global const float* probs, int probs_off,
+                                 int rows, int classes, int seed_lo, int seed_hi, int stream_lo, int stream_hi) {
+    int r = get_global_id(0);
+    if (r >= rows) return;
+    float p[SAMPLE_MAX_CLASSES];
+    for (int c = 0; c < classes; ++c) p[c] = probs[probs_off + (size_t)r * classes + c];
+    float u = philox_uniform((uint)seed_lo, (uint)seed_hi, (uint)r, (uint)stream_lo, (uint)stream_hi);
+    out[out_off + r] = draw_class(p, classes, u);
 }
 
 // In place on (graphs, n, n): lower triangle := upper triangle, diagonal := 0. Work items write only
@@ -52,11 +62,12 @@ __kernel void mirror_pair_classes(__global float* classes, int classes_off, int 
     else if (i == j) x[i * n + i] = 0.0f;
 }
 
-// One work item per output element; a negative or out-of-range class matches no c (zero row).
+// One work item per output element; a negative or out-of-range class matches no c (zero row). The
+// rows × class_count block is written `copies` times in a row (one per guidance pass).
 __kernel void one_hot(__global float* out, int out_off, __global const float* classes, int classes_off,
-                      int rows, int class_count) {
+                      int rows, int class_count, int copies) {
     int idx = get_global_id(0);
-    if (idx >= rows * class_count) return;
-    int r = idx / class_count, c = idx - r * class_count;
+    if (idx >= rows * class_count * copies) return;
+    int within = idx % (rows * class_count), r = within / class_count, c = within - r * class_count;
     out[out_off + idx] = classes[classes_off + r] == (float)c ? 1.0f : 0.0f;
 }

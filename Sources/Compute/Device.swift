@@ -61,6 +61,7 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
         guard values.count == view.count else {
             throw ComputeError.invalidSize(op: "upload", detail: "\(values.count) values into a view of \(view.count)")
         }
+        if values.isEmpty { return }   // an empty array may have no base address
         try values.withUnsafeBytes { raw in
             if let cl { try cl.write(raw.baseAddress!, to: view) }
             else if view.count > 0 { view.ptr.p.update(from: raw.bindMemory(to: Float.self).baseAddress!, count: view.count) }

@@ -373,14 +373,6 @@ __kernel void add(__global float* out, int out_off, __global const float* a, int
     if (i < n) out[out_off + i] = a[a_off + i] + b[b_off + i];
 }
 
-// x = 0 where reference < threshold: after classifier-free guidance, drop the classes the
-// unconditional model itself gives (almost) no probability, whose guided weight is only the ratio
-// of two tiny numbers.
-__kernel void zero_where_below(__global float* x, int x_off, __global const float* ref, int ref_off, float threshold, int n) {
-    int i = get_global_id(0);
-    if (i < n && ref[ref_off + i] < threshold) x[x_off + i] = 0.0f;
-}
-
 """#,
         "film": #"""
 // Broadcast FiLM (dinas-spec §3.4: y_x_*, y_e_* modulate nodes and pairs with the graph vector):
@@ -1488,50 +1480,104 @@ __kernel void add_per_position(__global float* x, int x_off, __global const floa
 }
 
 """#,
-        "posterior": #"""
-// Categorical posterior p(z_s | z_t) of the discrete diffusion (dinas-spec §2.4); formula and edge
-// cases in Sources/Compute/Ops/Posterior.swift. One work item per row (classes ≤ ~11, so the
-// classes² inner loop is tiny); the unnormalised row is staged in `out` and scaled in place.
+        "reverse_step": #"""
+// One reverse step of the sampler for every row of a node or pair tensor (Sources/Compute/Ops/ReverseStep.swift):
+// classifier-free guidance of the passes' x0 logits, softmax, truncation to the unconditional support,
+// the posterior p(z_s | z_t) (dinas-spec §2.4) and a categorical draw. Rows have 2–11 classes, so as
+// separate kernels each of these was a launch costing more than its work; here one work item takes one
+// row through all of them in private memory. sampling.cl brings Philox, the draw and FP_CONTRACT OFF,
+// so the guidance's a·x + b·y rounds as the Swift twin's does.
+#include "sampling.cl"
 
-__kernel void categorical_posterior(__global float* out, int out_off, __global const float* x0_probs, int x0_off,
-                                    __global const float* zt, int zt_off, __global const float* qt, int qt_off,
-                                    __global const float* qs_bar, int qs_off, __global const float* qt_bar, int qtb_off,
-                                    int rows, int classes, int rows_per_graph) {
-    int r = get_global_id(0);
-    if (r >= rows) return;
-    __global float* dst = out + out_off + (size_t)r * classes;
-    float current = zt[zt_off + r];
-    if (current < 0.0f) {
-        for (int c = 0; c < classes; ++c) dst[c] = 1.0f / (float)classes;
+// Softmax of p[0..classes) in place, max first so exp cannot overflow.
+inline void softmax_private(float* p, int classes) {
+    float top = p[0];
+    for (int c = 1; c < classes; ++c) top = fmax(top, p[c]);
+    float total = 0.0f;
+    for (int c = 0; c < classes; ++c) {
+        p[c] = exp(p[c] - top);
+        total = total + p[c];
+    }
+    const float scale = 1.0f / total;
+    for (int c = 0; c < classes; ++c) p[c] = p[c] * scale;
+}
+
+// out[c] = p(z_s = c | z_t = zt) given p̂(x0) = p: Σ_a p[a]·Q_t[c, zt]·Q̄_s[a, c] / Q̄_t[a, zt], normalised.
+// A denominator that is exactly 0 becomes 1e-6 (as the reference does); a row with zt < 0 (padding)
+// or no mass is uniform; zt ≥ classes is a caller bug and gives NaN (then the draw gives −1).
+inline void posterior_private(float* out, const float* p, float zt, __global const float* qt,
+                              __global const float* qs_bar, __global const float* qt_bar, int classes) {
+    if (zt < 0.0f) {
+        for (int c = 0; c < classes; ++c) out[c] = 1.0f / (float)classes;
         return;
     }
-    if (!(current < (float)classes)) {  // caller bug (also a NaN class): make it visible
-        for (int c = 0; c < classes; ++c) dst[c] = NAN;
+    if (!(zt < (float)classes)) {
+        for (int c = 0; c < classes; ++c) out[c] = NAN;
         return;
     }
-    int zi = (int)current, g = r / rows_per_graph, square = classes * classes;
-    __global const float* p = x0_probs + x0_off + (size_t)r * classes;
-    __global const float* step = qt + qt_off + (size_t)g * square;
-    __global const float* prev = qs_bar + qs_off + (size_t)g * square;
-    __global const float* now = qt_bar + qtb_off + (size_t)g * square;
+    const int z = (int)zt;
     float total = 0.0f;
     for (int c = 0; c < classes; ++c) {
         float mixed = 0.0f;
         for (int a = 0; a < classes; ++a) {
-            float denominator = now[a * classes + zi];
+            float denominator = qt_bar[a * classes + z];
             if (denominator == 0.0f) denominator = 1e-6f;
-            mixed += (p[a] / denominator) * prev[a * classes + c];
+            mixed = mixed + (p[a] / denominator) * qs_bar[a * classes + c];
         }
-        float u = step[c * classes + zi] * mixed;
-        dst[c] = u;
-        total += u;
+        out[c] = qt[c * classes + z] * mixed;
+        total = total + out[c];
     }
     if (total == 0.0f) {
-        for (int c = 0; c < classes; ++c) dst[c] = 1.0f / (float)classes;
+        for (int c = 0; c < classes; ++c) out[c] = 1.0f / (float)classes;
     } else {
-        float scale = 1.0f / total;
-        for (int c = 0; c < classes; ++c) dst[c] *= scale;
+        const float scale = 1.0f / total;
+        for (int c = 0; c < classes; ++c) out[c] = out[c] * scale;
     }
+}
+
+// logits: `passes` blocks of rows × classes, the unconditional pass first. mix: (a, b) per further pass.
+// trans: Q_t, Q̄_s, Q̄_t (classes² each, row-major). pair_nodes > 0: rows are (graph, i, j) pairs of
+// that many nodes, and row (i, j) with i > j takes the draw of row (j, i), the diagonal class 0.
+// write_post: also write the distribution each row was drawn from (tests).
+__kernel void reverse_step(__global float* out, int out_off, __global const float* logits, int logits_off,
+                           int passes, __global const float* mix, int mix_off, float threshold,
+                           __global const float* zt, int zt_off, __global const float* trans, int trans_off,
+                           int rows, int classes, int pair_nodes, int seed_lo, int seed_hi, int stream_lo, int stream_hi,
+                           __global float* post, int post_off, int write_post) {
+    const int r = get_global_id(0);
+    if (r >= rows) return;
+    int src = r;
+    if (pair_nodes > 0) {
+        const int n = pair_nodes, g = r / (n * n), i = (r / n) % n, j = r % n;
+        if (i == j) {
+            out[out_off + r] = 0.0f;
+            if (write_post) for (int c = 0; c < classes; ++c) post[post_off + r * classes + c] = c == 0 ? 1.0f : 0.0f;
+            return;
+        }
+        if (i > j) src = g * n * n + j * n + i;
+    }
+    float guided[SAMPLE_MAX_CLASSES], support[SAMPLE_MAX_CLASSES];
+    __global const float* x = logits + logits_off + (size_t)src * classes;
+    for (int c = 0; c < classes; ++c) guided[c] = x[c];
+    const int truncate = passes > 1 && threshold > 0.0f;
+    if (truncate) {
+        for (int c = 0; c < classes; ++c) support[c] = guided[c];
+        softmax_private(support, classes);
+    }
+    for (int p = 1; p < passes; ++p) {
+        const float a = mix[mix_off + 2 * (p - 1)], b = mix[mix_off + 2 * (p - 1) + 1];
+        __global const float* xp = x + (size_t)p * rows * classes;
+        for (int c = 0; c < classes; ++c) guided[c] = a * xp[c] + b * guided[c];
+    }
+    softmax_private(guided, classes);
+    if (truncate) for (int c = 0; c < classes; ++c) if (support[c] < threshold) guided[c] = 0.0f;
+
+    const int square = classes * classes;
+    __global const float* m = trans + trans_off;
+    posterior_private(support, guided, zt[zt_off + src], m, m + square, m + 2 * square, classes);
+    const float u = philox_uniform((uint)seed_lo, (uint)seed_hi, (uint)src, (uint)stream_lo, (uint)stream_hi);
+    out[out_off + r] = draw_class(support, classes, u);
+    if (write_post) for (int c = 0; c < classes; ++c) post[post_off + r * classes + c] = support[c];
 }
 
 """#,
@@ -1575,24 +1621,34 @@ inline float philox_uniform(uint seed_lo, uint seed_hi, uint row, uint stream_lo
     return (float)(out.x >> 8) * 0x1.0p-24f;
 }
 
-__kernel void sample_categorical(__global float* out, int out_off, __global const float* probs, int probs_off,
-                                 int rows, int classes, int seed_lo, int seed_hi, int stream_lo, int stream_hi) {
-    int r = get_global_id(0);
-    if (r >= rows) return;
-    __global const float* p = probs + probs_off + (size_t)r * classes;
+// The most classes a row may have (the host checks): rows are copied to private memory.
+#define SAMPLE_MAX_CLASSES 32
+
+// Inverse CDF over the weights p[0..classes) (they need not sum to 1) at u ∈ [0, 1): the first c with
+// u·Σ < p[0] + … + p[c]; the last positive class when rounding leaves u·Σ at Σ; −1 without mass.
+inline float draw_class(const float* p, int classes, float u) {
     float total = 0.0f;
     for (int c = 0; c < classes; ++c) total = total + p[c];
-    if (!(total > 0.0f)) { out[out_off + r] = -1.0f; return; }
-    float u = philox_uniform((uint)seed_lo, (uint)seed_hi, (uint)r, (uint)stream_lo, (uint)stream_hi);
-    float target = u * total;
+    if (!(total > 0.0f)) return -1.0f;
+    const float target = u * total;
     float cdf = 0.0f;
     int last_positive = -1;
     for (int c = 0; c < classes; ++c) {
         cdf = cdf + p[c];
         if (p[c] > 0.0f) last_positive = c;
-        if (target < cdf) { out[out_off + r] = (float)c; return; }
+        if (target < cdf) return (float)c;
     }
-    out[out_off + r] = (float)last_positive;  // u·Σ rounded up to Σ
+    return (float)last_positive;
+}
+
+__kernel void sample_categorical(__global float* out, int out_off, __global const float* probs, int probs_off,
+                                 int rows, int classes, int seed_lo, int seed_hi, int stream_lo, int stream_hi) {
+    int r = get_global_id(0);
+    if (r >= rows) return;
+    float p[SAMPLE_MAX_CLASSES];
+    for (int c = 0; c < classes; ++c) p[c] = probs[probs_off + (size_t)r * classes + c];
+    float u = philox_uniform((uint)seed_lo, (uint)seed_hi, (uint)r, (uint)stream_lo, (uint)stream_hi);
+    out[out_off + r] = draw_class(p, classes, u);
 }
 
 // In place on (graphs, n, n): lower triangle := upper triangle, diagonal := 0. Work items write only
@@ -1606,36 +1662,14 @@ __kernel void mirror_pair_classes(__global float* classes, int classes_off, int 
     else if (i == j) x[i * n + i] = 0.0f;
 }
 
-// One work item per output element; a negative or out-of-range class matches no c (zero row).
+// One work item per output element; a negative or out-of-range class matches no c (zero row). The
+// rows × class_count block is written `copies` times in a row (one per guidance pass).
 __kernel void one_hot(__global float* out, int out_off, __global const float* classes, int classes_off,
-                      int rows, int class_count) {
+                      int rows, int class_count, int copies) {
     int idx = get_global_id(0);
-    if (idx >= rows * class_count) return;
-    int r = idx / class_count, c = idx - r * class_count;
+    if (idx >= rows * class_count * copies) return;
+    int within = idx % (rows * class_count), r = within / class_count, c = within - r * class_count;
     out[out_off + idx] = classes[classes_off + r] == (float)c ? 1.0f : 0.0f;
-}
-
-"""#,
-        "softmax": #"""
-// Row-wise softmax: one work item per row (rows are short: 2–11 classes in DiNAS). The max is
-// subtracted first so exp never overflows; out may alias logits (a row is read before written).
-
-__kernel void softmax_rows(__global float* out, int out_off, __global const float* logits, int logits_off,
-                           int rows, int classes) {
-    int r = get_global_id(0);
-    if (r >= rows) return;
-    __global const float* x = logits + logits_off + (size_t)r * classes;
-    __global float* y = out + out_off + (size_t)r * classes;
-    float top = x[0];
-    for (int c = 1; c < classes; ++c) top = fmax(top, x[c]);
-    float total = 0.0f;
-    for (int c = 0; c < classes; ++c) {
-        float e = exp(x[c] - top);
-        y[c] = e;
-        total += e;
-    }
-    float scale = 1.0f / total;
-    for (int c = 0; c < classes; ++c) y[c] *= scale;
 }
 
 """#,

@@ -41,12 +41,11 @@ public enum SelfTest {
         var mask = [Float](repeating: 1, count: g * n)
         for i in 5..<n { mask[n + i] = 0 }   // graph 1 has 5 real nodes
         return [
-            Case(name: "relu, add, axpby, zeroWhereBelow", tolerance: 1e-6) { d in
+            Case(name: "relu, add, axpby", tolerance: 1e-6) { d in
                 let x = try d.makeBuffer(values(rn * c, seed: 1)), o = try d.makeBuffer(count: rn * c)
                 let gout = try d.makeBuffer(values(rn * c, seed: 2)), gin = try d.makeBuffer(count: rn * c)
                 try d.reluForward(out: o.all, inp: x.all); try d.reluBackward(dinp: gin.all, dout: gout.all, out: o.all)
                 try d.axpby(gin.all, o.all, a: 0.5, b: 2); try d.add(out: o.all, o.all, x.all)
-                try d.zeroWhereBelow(gin.all, reference: x.all, threshold: 0.1)
                 return try d.download(o.all) + d.download(gin.all)
             },
             Case(name: "linear forward", tolerance: 2e-5) { d in
@@ -184,16 +183,15 @@ public enum SelfTest {
                 }, rows: rows, inDim: i, outDim: o)
                 return try d.download(y.all) + d.download(gx.all) + d.download(gp.all)
             },
-            Case(name: "softmax + cross-entropy", tolerance: 1e-5) { d in
+            Case(name: "cross-entropy", tolerance: 1e-5) { d in
                 let rows = 500, k = 7
-                let x = try d.makeBuffer(values(rows * k, seed: 31, scale: 4)), p = try d.makeBuffer(count: rows * k)
+                let x = try d.makeBuffer(values(rows * k, seed: 31, scale: 4))
                 var targets = [Float](repeating: -1, count: rows)   // classes 0..<k, and some ignored rows
                 for r in 0..<rows where r % 9 < k { targets[r] = Float(r % 9) }
                 let t = try d.makeBuffer(targets)
                 let l = try d.makeBuffer(count: rows), gx = try d.makeBuffer(count: rows * k)
-                try d.softmaxRows(out: p.all, logits: x.all, rows: rows, classes: k)
                 try d.crossEntropy(losses: l.all, dlogits: gx.all, logits: x.all, targets: t.all, rows: rows, classes: k, gradScale: 0.01)
-                return try d.download(p.all) + d.download(l.all) + d.download(gx.all)
+                return try d.download(l.all) + d.download(gx.all)
             },
             Case(name: "adamw (amsgrad)", tolerance: 1e-6) { d in
                 let p = try d.makeBuffer(values(5000, seed: 32)), gr = try d.makeBuffer(values(5000, seed: 33))
@@ -201,20 +199,31 @@ public enum SelfTest {
                 for s in 1...3 { try d.adamW(params: p.all, grads: gr.all, m: m.all, v: v.all, vMax: vm.all, lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01, step: s) }
                 return try d.download(p.all) + d.download(vm.all)
             },
-            Case(name: "posterior + sampling + mirror + one-hot", tolerance: 1e-6) { d in
-                let rows = re, k = 2
-                let probs = try d.makeBuffer(values(rows * k, seed: 34, scale: 0.5).map { $0 + 0.5 })
-                var current = [Float](repeating: 0, count: rows)
-                for r in 0..<rows where r % 2 == 1 { current[r] = 1 }
-                let zt = try d.makeBuffer(current)
-                let qt = try d.makeBuffer([0.9, 0.1, 0.3, 0.7]), qs = try d.makeBuffer([0.8, 0.2, 0.4, 0.6]), qtb = try d.makeBuffer([0.7, 0.3, 0.5, 0.5])
-                let post = try d.makeBuffer(count: rows * k), cls = try d.makeBuffer(count: rows), oh = try d.makeBuffer(count: rows * k)
-                try d.categoricalPosterior(out: post.all, x0Probs: probs.all, zt: zt.all, qt: qt.all, qsBar: qs.all, qtBar: qtb.all, rows: rows, classes: k, rowsPerGraph: rows)
-                // Sample from the (identical) inputs, not the posterior: a 1-ulp difference there could flip a draw.
-                try d.sampleCategorical(out: cls.all, probs: probs.all, rows: rows, classes: k, seed: 35, stream: 3)
+            Case(name: "reverse step + sampling + mirror + one-hot", tolerance: 1e-6) { d in
+                // Pair rows (2 classes, joint guidance, support truncation, mirrored) and node rows (7
+                // classes, three passes) through guidance, posterior and the draw.
+                var out: [Float] = []
+                for (rows, k, passes, pairNodes) in [(re, 2, 2, n), (rn, 7, 3, 0)] {
+                    let logits = try d.makeBuffer(values(passes * rows * k, seed: 34, scale: 3))
+                    let zt = try d.makeBuffer((0..<rows).map { Float($0 % 3 == 2 ? -1 : $0 % k) })
+                    var chain = [Float](repeating: 0, count: 3 * k * k)   // Q_t, Q̄_s, Q̄_t: uniform mixing of I
+                    for (m, keep) in [0.8, 0.5, 0.4].enumerated() {
+                        for i in 0..<k { for j in 0..<k { chain[m * k * k + i * k + j] = Float((i == j ? keep : 0) + (1 - keep) / Double(k)) } }
+                    }
+                    let mix = try d.makeBuffer(passes == 2 ? [3, -2] : [2.5, -1.5, 1.5, 1])
+                    let post = try d.makeBuffer(count: rows * k), cls = try d.makeBuffer(count: rows)
+                    let oh = try d.makeBuffer(count: 2 * rows * k)
+                    try d.reverseStep(out: cls.all, logits: logits.all, passes: passes, mix: mix.all, supportThreshold: 0.2, zt: zt.all,
+                                      transitions: try d.makeBuffer(chain).all, rows: rows, classes: k, pairNodes: pairNodes,
+                                      seed: 35, stream: 3, posterior: post.all)
+                    try d.oneHot(out: oh.all, classes: cls.all, rows: rows, classCount: k, copies: 2)
+                    out += try d.download(post.all) + d.download(cls.all) + d.download(oh.all)
+                }
+                // The marginals' draw of z_T, mirrored.
+                let probs = try d.makeBuffer(values(re * 2, seed: 36, scale: 0.5).map { $0 + 0.5 }), cls = try d.makeBuffer(count: re)
+                try d.sampleCategorical(out: cls.all, probs: probs.all, rows: re, classes: 2, seed: 37, stream: 4)
                 try d.mirrorPairClasses(cls.all, graphs: g, n: n)
-                try d.oneHot(out: oh.all, classes: cls.all, rows: rows, classCount: k)
-                return try d.download(post.all) + d.download(cls.all) + d.download(oh.all)
+                return try out + d.download(cls.all)
             },
         ]
     }

@@ -4,9 +4,10 @@ import Model
 
 // Ancestral sampling over T steps (dinas-spec §5), or strided over S < T steps with the exact
 // marginal transition between the visited steps. Everything per step stays on the device: one
-// batched forward for the null and conditional passes, guidance in logit space, softmax, the
-// posterior and the categorical draw. The per-step matrices and y inputs are uploaded once, before
-// the loop; the host only reads the final classes.
+// batched forward for the null and conditional passes, then guidance in logit space, softmax, the
+// posterior and the categorical draw in one kernel each for nodes and pairs (Device.reverseStep).
+// The per-step matrices and y inputs are uploaded once, before the loop; the host only reads the
+// final classes.
 
 public enum Guidance: Sendable, Equatable {
     /// DiNAS: logits = (1+w)·f(c) − w·f(∅), all conditions in one conditional pass.
@@ -136,22 +137,36 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
         let matAll = try d.makeBuffer(mats)
         let matStride = 3 * dX * dX + 3 * 4
 
-        // State: class indices of nodes and pairs, and scratch for probabilities.
+        // Guidance as (a, b) per conditional pass (Device.reverseStep): joint is (1 + w)·f(c) − w·f(∅);
+        // composed accumulates f(∅)·(1 − Σ(1+w_k)) + Σ (1+w_k)·f(c_k) over the passes.
+        var mixValues: [Float] = []
+        if passes > 1 {
+            switch options.guidance {
+            case .joint(let weight): mixValues = [Float(1 + weight), Float(-weight)]
+            case .composed:
+                let sum = options.targets.reduce(0) { $0 + 1 + $1.weight }
+                for (p, target) in options.targets.enumerated() { mixValues += [Float(1 + target.weight), p == 0 ? Float(1 - sum) : 1] }
+            }
+        }
+        let mix = try d.makeBuffer(mixValues)
+        let threshold = passes > 1 ? options.supportThreshold : 0
+
+        // State: class indices of nodes and pairs. Pair rows below the diagonal read the draw of the row
+        // above it, so pairs alternate between two buffers.
         let rn = b * n, re = b * n * n
-        let classesX = try d.makeBuffer(count: rn), classesE = try d.makeBuffer(count: re)
-        let probsX = try d.makeBuffer(count: rn * dX), probsE = try d.makeBuffer(count: re * 2)
-        let postX = try d.makeBuffer(count: rn * dX), postE = try d.makeBuffer(count: re * 2)
-        let truncate = passes > 1 && options.supportThreshold > 0
-        let supportX = try d.makeBuffer(count: truncate ? rn * dX : 0), supportE = try d.makeBuffer(count: truncate ? re * 2 : 0)
+        let classesX = try d.makeBuffer(count: rn)
+        var classesE = try d.makeBuffer(count: re)
+        var nextE = record.fixedEdges ? classesE : try d.makeBuffer(count: re)
 
         // z_T from the marginals; fixed edges from the checkpoint.
-        try d.upload((0..<rn).flatMap { _ in record.nodeMarginal.map(Float.init) }, to: probsX.all)
-        try d.sampleCategorical(out: classesX.all, probs: probsX.all, rows: rn, classes: dX, seed: seed, stream: 0xFFFF_0000)
+        let marginals = try d.makeBuffer(count: max(rn * dX, re * 2))
+        try d.upload((0..<rn).flatMap { _ in record.nodeMarginal.map(Float.init) }, to: marginals.view(0, rn * dX))
+        try d.sampleCategorical(out: classesX.all, probs: marginals.view(0, rn * dX), rows: rn, classes: dX, seed: seed, stream: 0xFFFF_0000)
         if let fixed = record.fixedPairs, record.fixedEdges {
             try d.upload((0..<b).flatMap { _ in fixed.map { Float(max($0, 0)) } }, to: classesE.all)
         } else {
-            try d.upload((0..<re).flatMap { _ in record.edgeMarginal.map(Float.init) }, to: probsE.all)
-            try d.sampleCategorical(out: classesE.all, probs: probsE.all, rows: re, classes: 2, seed: seed, stream: 0xFFFF_0001)
+            try d.upload((0..<re).flatMap { _ in record.edgeMarginal.map(Float.init) }, to: marginals.view(0, re * 2))
+            try d.sampleCategorical(out: classesE.all, probs: marginals.view(0, re * 2), rows: re, classes: 2, seed: seed, stream: 0xFFFF_0001)
             try d.mirrorPairClasses(classesE.all, graphs: b, n: n)
         }
 
@@ -159,52 +174,20 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
         for k in 0..<stepCount {
             if stopRequested() { throw DiffusionError.stopped }
             // Inputs for every pass: the same noisy graph, different y.
-            try d.oneHot(out: w.x0.sub(0, xBlock), classes: classesX.all, rows: rn, classCount: dX)
-            try d.oneHot(out: w.e0.sub(0, eBlock), classes: classesE.all, rows: re, classCount: 2)
-            for p in 1..<max(passes, 1) {
-                try d.copy(from: w.x0.sub(0, xBlock), to: w.x0.sub(p * xBlock, xBlock))
-                try d.copy(from: w.e0.sub(0, eBlock), to: w.e0.sub(p * eBlock, eBlock))
-            }
+            try d.oneHot(out: w.x0.sub(0, passes * xBlock), classes: classesX.all, rows: rn, classCount: dX, copies: passes)
+            try d.oneHot(out: w.e0.sub(0, passes * eBlock), classes: classesE.all, rows: re, classCount: 2, copies: passes)
             try d.copy(from: yAll.view(k * ySize, ySize), to: w.y0.sub(0, ySize))
             try model.forward(parameters, w, graphs: passes * b)
 
-            // Guidance in logit space into the null block (pass 0).
-            let nullX = w.xLogits.sub(0, xBlock), nullE = w.eLogits.sub(0, eBlock)
-            if truncate {
-                try d.softmaxRows(out: supportX.all, logits: nullX, rows: rn, classes: dX)
-                if !record.fixedEdges { try d.softmaxRows(out: supportE.all, logits: nullE, rows: re, classes: 2) }
-            }
-            if passes > 1 {
-                switch options.guidance {
-                case .joint(let weight):
-                    try d.axpby(nullX, w.xLogits.sub(xBlock, xBlock), a: Float(1 + weight), b: Float(-weight))
-                    try d.axpby(nullE, w.eLogits.sub(eBlock, eBlock), a: Float(1 + weight), b: Float(-weight))
-                case .composed:
-                    // f(∅)·(1 − Σ(1+w_k)) + Σ (1+w_k)·f(c_k), accumulated into the null block.
-                    let sum = options.targets.reduce(0) { $0 + 1 + $1.weight }
-                    for (p, target) in options.targets.enumerated() {
-                        let keep = p == 0 ? Float(1 - sum) : 1
-                        try d.axpby(nullX, w.xLogits.sub((p + 1) * xBlock, xBlock), a: Float(1 + target.weight), b: keep)
-                        try d.axpby(nullE, w.eLogits.sub((p + 1) * eBlock, eBlock), a: Float(1 + target.weight), b: keep)
-                    }
-                }
-            }
-
             let m = matAll.view(k * matStride, matStride)
-            try d.softmaxRows(out: probsX.all, logits: nullX, rows: rn, classes: dX)
-            if truncate { try d.zeroWhereBelow(probsX.all, reference: supportX.all, threshold: options.supportThreshold) }
-            try d.categoricalPosterior(out: postX.all, x0Probs: probsX.all, zt: classesX.all, qt: m.sub(0, dX * dX),
-                                       qsBar: m.sub(dX * dX, dX * dX), qtBar: m.sub(2 * dX * dX, dX * dX),
-                                       rows: rn, classes: dX, rowsPerGraph: rn)
-            try d.sampleCategorical(out: classesX.all, probs: postX.all, rows: rn, classes: dX, seed: seed, stream: UInt64(2 * k))
+            try d.reverseStep(out: classesX.all, logits: w.xLogits.sub(0, passes * xBlock), passes: passes, mix: mix.all,
+                              supportThreshold: threshold, zt: classesX.all, transitions: m.sub(0, 3 * dX * dX),
+                              rows: rn, classes: dX, seed: seed, stream: UInt64(2 * k))
             if !record.fixedEdges {
-                let e0 = 3 * dX * dX
-                try d.softmaxRows(out: probsE.all, logits: nullE, rows: re, classes: 2)
-                if truncate { try d.zeroWhereBelow(probsE.all, reference: supportE.all, threshold: options.supportThreshold) }
-                try d.categoricalPosterior(out: postE.all, x0Probs: probsE.all, zt: classesE.all, qt: m.sub(e0, 4),
-                                           qsBar: m.sub(e0 + 4, 4), qtBar: m.sub(e0 + 8, 4), rows: re, classes: 2, rowsPerGraph: re)
-                try d.sampleCategorical(out: classesE.all, probs: postE.all, rows: re, classes: 2, seed: seed, stream: UInt64(2 * k + 1))
-                try d.mirrorPairClasses(classesE.all, graphs: b, n: n)
+                try d.reverseStep(out: nextE.all, logits: w.eLogits.sub(0, passes * eBlock), passes: passes, mix: mix.all,
+                                  supportThreshold: threshold, zt: classesE.all, transitions: m.sub(3 * dX * dX, 12),
+                                  rows: re, classes: 2, pairNodes: n, seed: seed, stream: UInt64(2 * k + 1))
+                swap(&classesE, &nextE)
             }
             if let progress, k % 25 == 24 || k == stepCount - 1 {
                 try d.synchronize()

@@ -29,20 +29,12 @@ final class ElementwiseTests: XCTestCase {
             try d.add(out: out.all, out.all, x.all)
             try d.axpby(out.all, g.all, a: 3, b: -2)
             try d.fill(x.view(10, 5), 7)
-            try d.zeroWhereBelow(g.all, reference: y.all, threshold: 0.25)
             return try d.download(out.all) + d.download(g.all) + d.download(x.all)
         }
         let err = maxAbsDiff(try run(TestDevices.swift), try run(cl))
         // Elementwise ops do the same float operations in the same order: expect bit-equality
         // except where the device contracts a*x + b*y into one fma (≤ 1 ulp of values ~ 5).
         XCTAssertLessThanOrEqual(err, 1e-6, "max abs error \(err)")
-    }
-
-    func testZeroWhereBelowKeepsOnlyTheSupport() throws {
-        let d = TestDevices.swift
-        let x = try d.makeBuffer([1, 2, 3, 4]), r = try d.makeBuffer([0.5, 1e-6, 0.2, 1e-3])
-        try d.zeroWhereBelow(x.all, reference: r.all, threshold: 1e-3)
-        XCTAssertEqual(try d.download(x.all), [1, 0, 3, 4])
     }
 
     func testSizeMismatchIsAClearError() throws {

@@ -93,6 +93,10 @@ final class SamplingTests: XCTestCase {
         let out = try d.makeBuffer([Float](repeating: 7, count: 4 * 3))   // overwritten everywhere
         try d.oneHot(out: out.all, classes: try d.makeBuffer([2, -1, 0, 1]).all, rows: 4, classCount: 3)
         XCTAssertEqual(try d.download(out.all), [0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0])
+        // One block per guidance pass.
+        let copies = try d.makeBuffer([Float](repeating: 7, count: 3 * 2 * 2))
+        try d.oneHot(out: copies.all, classes: try d.makeBuffer([1, 0]).all, rows: 2, classCount: 2, copies: 3)
+        XCTAssertEqual(try d.download(copies.all), [0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0])
     }
 
     func testMirrorAndOneHotOpenCLMatchSwift() throws {
@@ -105,7 +109,9 @@ final class SamplingTests: XCTestCase {
             let view = buf.view(2, x.count)
             try d.mirrorPairClasses(view, graphs: graphs, n: n)
             try d.oneHot(out: out.all, classes: view, rows: x.count, classCount: classCount)
-            return try d.download(buf.all) + d.download(out.all)
+            let copies = try d.makeBuffer(count: 3 * 50 * classCount)
+            try d.oneHot(out: copies.all, classes: buf.view(7, 50), rows: 50, classCount: classCount, copies: 3)
+            return try d.download(buf.all) + d.download(out.all) + d.download(copies.all)
         }
         let err = maxAbsDiff(try run(TestDevices.swift), try run(cl))
         print("parity mirrorPairClasses+oneHot: max abs err", err)
@@ -117,6 +123,10 @@ final class SamplingTests: XCTestCase {
         let a = try d.makeBuffer(count: 10), b = try d.makeBuffer(count: 2)
         XCTAssertThrowsError(try d.sampleCategorical(out: b.all, probs: a.all, rows: 3, classes: 4, seed: 0, stream: 0)) { e in
             XCTAssertTrue("\(e)".contains("sampleCategorical: invalid size"), "\(e)")
+        }
+        XCTAssertThrowsError(try d.sampleCategorical(out: b.all, probs: try d.makeBuffer(count: 66).all, rows: 2, classes: 33,
+                                                     seed: 0, stream: 0)) { e in
+            XCTAssertTrue("\(e)".contains("classes = 33; at most 32"), "\(e)")
         }
         XCTAssertThrowsError(try d.mirrorPairClasses(a.all, graphs: 1, n: 4)) { e in
             XCTAssertTrue("\(e)".contains("mirrorPairClasses: invalid size"), "\(e)")

@@ -192,3 +192,33 @@ extension TrainAndSampleTests {
         XCTAssertTrue(try sampler.sample(o, batches: 3, stopRequested: { true }).isEmpty)
     }
 }
+
+extension TrainAndSampleTests {
+    /// Each step's work beside the denoiser's forward is four kernels on an OpenCL device: the one-hot
+    /// inputs of every pass for nodes and pairs, and one reverse step each (plus y's buffer copy, which
+    /// is no kernel). It was fifteen kernels and three copies as separate one-hot, guidance, softmax,
+    /// threshold, posterior, draw and mirror kernels.
+    func testSamplingStepTakesFourKernelsBesideTheForward() throws {
+        guard let info = try OpenCLDiscovery.devices().first else { throw XCTSkip("no OpenCL device found") }
+        let device = try Device(openCL: info), cl = try XCTUnwrap(device.cl)
+        let t = try makeTrainer(steps: 1)
+        try t.step()
+        let ckpt = try t.checkpoint()
+        let sampler = try Sampler(device: device, checkpoint: ckpt, model: t.model)
+        var o = SamplingOptions()
+        o.batch = 2; o.seed = 3; o.supportThreshold = 1e-4
+        o.targets = [try ConditionTarget(parsing: "cifar10-valid", conditions: ckpt.record.conditions, weight: 2)]
+        func launches(steps: Int) throws -> Int {
+            o.steps = steps
+            let before = cl.launches
+            _ = try sampler.sampleBatch(o)
+            return cl.launches - before
+        }
+        _ = try launches(steps: 1)   // builds the kernels
+        let perStep = (try launches(steps: 6) - launches(steps: 2)) / 4
+        let w = try t.model.makeWorkspace(device: device, capacity: 2 * o.batch, training: false)
+        let before = cl.launches
+        try t.model.forward(sampler.parameters, w, graphs: 2 * o.batch)
+        XCTAssertEqual(perStep - (cl.launches - before), 4)
+    }
+}

@@ -47,13 +47,4 @@ public extension Device {
         let yp = y.ptr, xp = x.ptr
         Parallel.forChunks(n) { r in for i in r { yp[i] = a * xp[i] + b * yp[i] } }
     }
-
-    /// x = 0 where reference < threshold (classifier-free guidance's support truncation).
-    func zeroWhereBelow(_ x: View, reference: View, threshold: Float) throws {
-        let n = x.count
-        try require("zeroWhereBelow", reference, n, "reference")
-        if let cl { return try cl.launch("elementwise", "zero_where_below", [.view(x), .view(reference), .float(threshold), .int(n)], global: [n]) }
-        let xp = x.ptr, r = reference.ptr
-        Parallel.forChunks(n) { range in for i in range where r[i] < threshold { xp[i] = 0 } }
-    }
 }

@@ -13,6 +13,7 @@ public extension Device {
     func sampleCategorical(out: View, probs: View, rows: Int, classes: Int, seed: UInt64, stream: UInt64) throws {
         let op = "sampleCategorical"
         try requirePositive(op, ("rows", rows), ("classes", classes))
+        try requireSampledClasses(op, classes)
         try require(op, probs, rows * classes, "probs")
         try require(op, out, rows, "out")
         if let cl {
@@ -23,18 +24,7 @@ public extension Device {
         }
         let o = out.ptr, p = probs.ptr
         Parallel.forEach(rows, costPerItem: 16 + classes) { r in
-            let row = p + r * classes
-            var total: Float = 0
-            for c in 0..<classes { total += row[c] }
-            if !(total > 0) { o[r] = -1; return }
-            let target = Philox4x32.uniform(seed: seed, row: UInt64(r), stream: stream) * total
-            var cdf: Float = 0, lastPositive = -1
-            for c in 0..<classes {
-                cdf += row[c]
-                if row[c] > 0 { lastPositive = c }
-                if target < cdf { o[r] = Float(c); return }
-            }
-            o[r] = Float(lastPositive)
+            o[r] = drawClass(UnsafePointer((p + r * classes).p), classes: classes, u: Philox4x32.uniform(seed: seed, row: UInt64(r), stream: stream))
         }
     }
 
@@ -58,24 +48,54 @@ public extension Device {
         }
     }
 
-    /// out[r,:] = one-hot of classes[r] over `classCount` classes. Classes are whole numbers stored
-    /// as Float; a negative (padding) or out-of-range class gives a zero row.
-    func oneHot(out: View, classes: View, rows: Int, classCount: Int) throws {
+    /// out[r,:] = one-hot of classes[r] over `classCount` classes, the whole block written `copies`
+    /// times one after another (one per guidance pass). Classes are whole numbers stored as Float; a
+    /// negative (padding) or out-of-range class gives a zero row.
+    func oneHot(out: View, classes: View, rows: Int, classCount: Int, copies: Int = 1) throws {
         let op = "oneHot"
-        try requirePositive(op, ("rows", rows), ("classCount", classCount))
+        try requirePositive(op, ("rows", rows), ("classCount", classCount), ("copies", copies))
         try require(op, classes, rows, "classes")
-        try require(op, out, rows * classCount, "out")
+        try require(op, out, copies * rows * classCount, "out")
         if let cl {
-            return try cl.launch("sampling", "one_hot", [.view(out), .view(classes), .int(rows), .int(classCount)],
-                                 global: [rows * classCount])
+            return try cl.launch("sampling", "one_hot", [.view(out), .view(classes), .int(rows), .int(classCount), .int(copies)],
+                                 global: [copies * rows * classCount])
         }
         let o = out.ptr, k = classes.ptr
-        Parallel.forEach(rows, costPerItem: classCount) { r in
-            let chosen = k[r], dst = o + r * classCount
+        Parallel.forEach(copies * rows, costPerItem: classCount) { i in
+            let chosen = k[i % rows], dst = o + i * classCount
             for c in 0..<classCount { dst[c] = chosen == Float(c) ? 1 : 0 }
         }
     }
 }
 
+extension Device {
+    /// Kernels copy a row of weights into private memory of this many floats (SAMPLE_MAX_CLASSES in sampling.cl).
+    static let maxSampledClasses = 32
+
+    func requireSampledClasses(_ op: String, _ classes: Int) throws {
+        guard classes <= Self.maxSampledClasses else {
+            throw ComputeError.invalidSize(op: op, detail: "classes = \(classes); at most \(Self.maxSampledClasses) are supported")
+        }
+    }
+}
+
+/// The class that u ∈ [0, 1) picks from the weights p[0..<classes) (they need not sum to 1) by
+/// inverse CDF: with Σ the row sum (both sums left to right in fp32, as sampling.cl's draw_class),
+/// the first c with u·Σ < p[0] + … + p[c]; when rounding leaves u·Σ at Σ, the last class with
+/// positive weight; −1 for a row with no positive mass.
+func drawClass(_ p: UnsafePointer<Float>, classes: Int, u: Float) -> Float {
+    var total: Float = 0
+    for c in 0..<classes { total += p[c] }
+    if !(total > 0) { return -1 }
+    let target = u * total
+    var cdf: Float = 0, lastPositive = -1
+    for c in 0..<classes {
+        cdf += p[c]
+        if p[c] > 0 { lastPositive = c }
+        if target < cdf { return Float(c) }
+    }
+    return Float(lastPositive)
+}
+
 /// A 32-bit word of a UInt64 as the signed int a kernel argument carries (the kernel reads it back as uint).
-private func bitsAsInt(_ x: UInt64) -> Int { Int(Int32(bitPattern: UInt32(truncatingIfNeeded: x))) }
+func bitsAsInt(_ x: UInt64) -> Int { Int(Int32(bitPattern: UInt32(truncatingIfNeeded: x))) }
