@@ -145,10 +145,10 @@ func conditionSummary(_ archs: [GeneratedArchitecture], _ targets: [ConditionTar
         let c = conditions[i]
         guard let col = try? table.column(c.metric) else { continue }
         let met = rows.filter { c.classOf(col[$0]) == k }.count
-        let mean = rows.isEmpty ? .nan : rows.map { col[$0] }.reduce(0, +) / Double(rows.count)
+        let mean = rows.isEmpty ? "n/a" : String(format: "%.3f", rows.map { col[$0] }.reduce(0, +) / Double(rows.count))
         let all = col.filter(\.isFinite)
         let chance = Double(all.filter { c.classOf($0) == k }.count) / Double(max(all.count, 1))
-        out += String(format: "\n  %@ class %d: %.1f%% of samples (%.1f%% of the table); mean %@ %.3f (table mean %.3f)",
+        out += String(format: "\n  %@ class %d: %.1f%% of samples (%.1f%% of the table); mean %@ %@ (table mean %.3f)",
                       c.text, k, 100 * Double(met) / Double(max(rows.count, 1)), 100 * chance, c.metric, mean,
                       all.reduce(0, +) / Double(max(all.count, 1)))
     }

@@ -18,7 +18,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Search space (see `nasdiff spaces`).") var space = "nb201"
     @Option(name: .customLong("condition"), help: "A condition METRIC:RULE; repeat for several.") var conditions: [String] = []
     @Option(help: "Model preset: \(ModelConfig.presetNames.joined(separator: ", ")).") var preset = "small"
-    @Option(help: "Optimizer steps.") var steps = 2000
+    @Option(help: "Optimizer steps (default \(TrainingOptions().steps); with --resume, the checkpoint's own target).") var steps: Int?
     @Option(help: "Graphs per step.") var batch = 64
     @Option(help: "AdamW learning rate.") var lr: Float = 1e-3
     @Option(help: "Diffusion steps T.") var diffusionSteps = 500
@@ -33,7 +33,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "CSV log of the losses (default: next to the checkpoint).") var log: String?
     @Option(help: "Steps between checkpoints.") var checkpointEvery = 500
     @Option(help: "Steps between validation losses.") var validateEvery = 250
-    @Flag(help: "Continue from --out (same device gives bit-identical results); --steps may raise the target.") var resume = false
+    @Flag(help: "Continue from --out with its own options (same device gives bit-identical results); --steps sets a new target.") var resume = false
     @OptionGroup var deviceOption: DeviceOption
 
     func run() throws {
@@ -42,7 +42,18 @@ struct TrainCommand: ParsableCommand {
         if resume {
             guard FileManager.default.fileExists(atPath: out) else { throw ValidationError("--resume: no checkpoint at \(out)") }
             var (ckpt, _) = try Checkpoint.read(from: out)
-            ckpt.record.training.steps = max(ckpt.record.training.steps, steps)
+            let done = ckpt.record.step
+            if let steps {
+                guard steps >= done else {
+                    throw ValidationError("--steps \(steps): \(out) has already trained \(done) steps; give --steps \(done) or more")
+                }
+                ckpt.record.training.steps = steps
+            }
+            guard ckpt.record.training.steps > done else {
+                stderr("\(out) has already trained all \(done) of its steps: nothing to do (give --steps N above \(done) to train on)")
+                return
+            }
+            stderr("resuming at step \(done) of \(ckpt.record.training.steps) with the checkpoint's options; options given now other than --steps are not used")
             resumeFrom = ckpt
         }
         let spaceName = resumeFrom?.record.space ?? space
@@ -57,10 +68,11 @@ struct TrainCommand: ParsableCommand {
         let data = try TrainingSet(space: searchSpace, table: table, conditions: conds, exclude: exclude)
 
         var options = TrainingOptions()
-        options.preset = preset; options.batch = batch; options.steps = steps; options.learningRate = lr
+        options.preset = preset; options.batch = batch; options.learningRate = lr
         options.diffusionSteps = diffusionSteps; options.edgeWeight = edgeWeight; options.nullProbability = nullProbability
         options.seed = seed; options.fixedEdges = fixedEdges; options.timestep = !noTimestep; options.amsgrad = !noAmsgrad
         options.checkpointEvery = checkpointEvery; options.validateEvery = validateEvery
+        if let steps { options.steps = steps }
         let trainer = try Trainer(device: device, space: searchSpace, data: data, conditions: conds, options: options, resume: resumeFrom)
         let dir = (out as NSString).deletingLastPathComponent
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }

@@ -1,0 +1,30 @@
+import ArgumentParser
+import XCTest
+import Diffusion
+@testable import nasdiff
+
+/// `nasdiff train --resume` continues to the checkpoint's own target unless --steps names another.
+/// It used to take max(target, --steps) with --steps defaulting to 2000, so resuming a finished
+/// 10-step run trained it to 2000 steps, and a lower --steps was ignored without a word.
+final class ResumeTests: XCTestCase {
+    func testResumeKeepsTheCheckpointsTargetUnlessStepsSetsAnother() throws {
+        let path = NSTemporaryDirectory() + "nasdiff-\(getpid())-resume.safetensors"
+        defer { for ext in ["safetensors", "csv"] { try? FileManager.default.removeItem(atPath: (path as NSString).deletingPathExtension + "." + ext) } }
+        func train(_ extra: [String]) throws {
+            try TrainCommand.parse(["--out", path, "--device", "swift"] + extra).run()
+        }
+        func trainedSteps() throws -> Int { try Checkpoint.read(from: path).0.record.step }
+
+        try train(["--preset", "tiny", "--batch", "4", "--diffusion-steps", "20", "--steps", "3"])
+        XCTAssertEqual(try trainedSteps(), 3)
+        try train(["--resume"])                       // finished: nothing to do
+        XCTAssertEqual(try trainedSteps(), 3)
+        try train(["--resume", "--steps", "5"])        // a new target
+        XCTAssertEqual(try trainedSteps(), 5)
+        XCTAssertThrowsError(try train(["--resume", "--steps", "4"])) { error in
+            let message = TrainCommand.message(for: error)
+            XCTAssertTrue(message.contains("--steps 4") && message.contains("already trained 5 steps"), message)
+        }
+        XCTAssertEqual(try trainedSteps(), 5)
+    }
+}
