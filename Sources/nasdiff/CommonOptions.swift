@@ -38,11 +38,28 @@ func loadSpace(_ name: String) throws -> (any SearchSpace, BenchmarkTable) {
 
 /// Writes text to a temporary file and renames it, so a reader never sees half a file.
 func writeAtomically(_ text: String, to path: String) throws {
-    let dir = (path as NSString).deletingLastPathComponent
-    if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    try requireWritable(path, flag: "--out")
     let tmp = path + ".tmp-\(getpid())"
-    try text.write(toFile: tmp, atomically: false, encoding: .utf8)
-    guard rename(tmp, path) == 0 else { throw ValidationError("cannot write \(path): \(String(cString: strerror(errno)))") }
+    do { try text.write(toFile: tmp, atomically: false, encoding: .utf8) } catch {
+        throw CommandError("--out \(path): cannot write it: \(error.localizedDescription)")
+    }
+    guard rename(tmp, path) == 0 else { throw CommandError("--out \(path): cannot write it: \(String(cString: strerror(errno)))") }
+}
+
+/// Makes `path`'s folder and checks a file can be created there, so that a long run fails at its
+/// start, not after its work, when its output cannot be written.
+func requireWritable(_ path: String, flag: String) throws {
+    let dir = (path as NSString).deletingLastPathComponent
+    do {
+        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    } catch {
+        throw CommandError("\(flag) \(path): cannot create the folder \(dir): \(error.localizedDescription)")
+    }
+    let probe = path + ".probe-\(getpid())"
+    guard FileManager.default.createFile(atPath: probe, contents: nil) else {
+        throw CommandError("\(flag) \(path): cannot create files in \(dir.isEmpty ? "the current folder" : dir)")
+    }
+    try? FileManager.default.removeItem(atPath: probe)
 }
 
 /// One status line on stderr, redrawn in place when stderr is a terminal.
@@ -59,3 +76,10 @@ struct StatusLine {
 }
 
 func stderr(_ s: String) { FileHandle.standardError.write(Data((s + "\n").utf8)) }
+
+/// A failure while running (an unwritable output, a missing file), not a malformed command line, so
+/// no usage text follows its message.
+struct CommandError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}

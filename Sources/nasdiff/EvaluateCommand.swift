@@ -85,7 +85,7 @@ struct Evaluate: ParsableCommand {
                 FileHandle.standardError.write(Data("warning: no benchmark table (\(error)); reporting validity, uniqueness and novelty only\n".utf8))
             }
         } else if wantsTable {
-            throw EvaluateError("space '\(entry.space.name)' has no benchmark table, so --metric, --constraint, --pareto, --plot and --training-table cannot be used")
+            throw CommandError("space '\(entry.space.name)' has no benchmark table, so --metric, --constraint, --pareto, --plot and --training-table cannot be used")
         }
 
         var trainingSet: Set<String>? = nil
@@ -117,7 +117,7 @@ struct Evaluate: ParsableCommand {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
             guard let contents = FileManager.default.contents(atPath: path) else {
-                throw EvaluateError("cannot read the \(what) file '\(path)' (missing or unreadable)")
+                throw CommandError("cannot read the \(what) file '\(path)' (missing or unreadable)")
             }
             data = contents
         }
@@ -129,13 +129,7 @@ struct Evaluate: ParsableCommand {
         do {
             try data.write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            throw EvaluateError("\(what): cannot write '\(path)': \(error.localizedDescription)")
+            throw CommandError("\(what): cannot write '\(path)': \(error.localizedDescription)")
         }
     }
-}
-
-/// A failure while running (not a malformed command line, so no usage text follows it).
-struct EvaluateError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
 }

@@ -64,6 +64,7 @@ struct SampleCommand: ParsableCommand {
             throw ValidationError("--guidance \(guidance): use joint or composed")
         }
         try options.validate(trainedSteps: record.schedule.steps)
+        if out != "-" { try requireWritable(out, flag: "--out") }
         let devices = try deviceOption.makeAll()
         let sampler = try ShardedSampler(devices: devices, checkpoint: ckpt, model: model)
         let status = StatusLine()

@@ -37,10 +37,13 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var deviceOption: DeviceOption
 
     func run() throws {
+        let logPath = log ?? (out as NSString).deletingPathExtension + ".csv"
+        try requireWritable(out, flag: "--out")
+        try requireWritable(logPath, flag: log == nil ? "--out (its log)" : "--log")
         let device = try deviceOption.make()
         var resumeFrom: Checkpoint?
         if resume {
-            guard FileManager.default.fileExists(atPath: out) else { throw ValidationError("--resume: no checkpoint at \(out)") }
+            guard FileManager.default.fileExists(atPath: out) else { throw CommandError("--resume: no checkpoint at \(out)") }
             var (ckpt, _) = try Checkpoint.read(from: out)
             let done = ckpt.record.step
             if let steps {
@@ -74,9 +77,6 @@ struct TrainCommand: ParsableCommand {
         options.checkpointEvery = checkpointEvery; options.validateEvery = validateEvery
         if let steps { options.steps = steps }
         let trainer = try Trainer(device: device, space: searchSpace, data: data, conditions: conds, options: options, resume: resumeFrom)
-        let dir = (out as NSString).deletingLastPathComponent
-        if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
-        let logPath = log ?? (out as NSString).deletingPathExtension + ".csv"
         stderr("training \(trainer.record.model.layers)-layer \(trainer.record.training.preset) model (\(trainer.model.layout.parameterCount) parameters) on \(data.count) \(spaceName) graphs, device: \(device.name)")
         stderr("conditions: \(conds.isEmpty ? "none" : conds.map(\.text).joined(separator: ", ")); checkpoint: \(out); log: \(logPath)")
         let status = StatusLine()
