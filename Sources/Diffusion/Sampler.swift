@@ -64,6 +64,7 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
         self.model = model
         record = checkpoint.record
         parameters = try model.parameters(on: device, values: checkpoint.parameters)
+        try model.prepareForSampling(parameters)
     }
 
     /// The visited timesteps, from T down to 0.

@@ -36,7 +36,8 @@ extension GraphTransformer {
         var x = i.x, e = i.e, y = i.yh
         for (li, layer) in layers.enumerated() {
             let s = w.acts(layer: li)
-            try layer.forward(p, s, x: x, e: e, y: c.chainY ? y : i.yh, nodeMask: w.nodeMask, graphs: g, n: n, keepProbs: w.training)
+            try layer.forward(p, s, x: x, e: e, y: c.chainY ? y : i.yh, nodeMask: w.nodeMask, graphs: g, n: n, keepProbs: w.training,
+                              packedEdgeWeights: p.packedEdgeWeights?[li])
             x = s.xOut; e = s.eOut; y = s.yOut
         }
 

@@ -58,4 +58,16 @@ public struct GraphTransformer: Sendable {
         try device.upload(values, to: p.values.all)
         return p
     }
+
+    /// Readies parameters whose values will not change again (a sampler's own copy) for sampling
+    /// forwards: where the fused edge attention runs, each layer's e_mul/e_add weights are packed once
+    /// here instead of in every forward. Not for training: the optimizer would leave the packed copies
+    /// stale.
+    public func prepareForSampling(_ p: Parameters) throws {
+        let packed = try layers.map { layer in
+            try p.device.packEdgeAttentionWeights(eMul: layer.eMul.parameters(p).weight, eAdd: layer.eAdd.parameters(p).weight,
+                                                  dim: config.dx, edgeDim: config.de, n: config.maxNodes)
+        }
+        p.packedEdgeWeights = packed.contains { $0 == nil } ? nil : packed.compactMap { $0 }
+    }
 }

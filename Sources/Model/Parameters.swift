@@ -33,6 +33,9 @@ public final class Parameters: @unchecked Sendable {
     public let layout: ParameterLayout
     public let values: Buffer
     public let grads: Buffer
+    /// Each layer's e_mul/e_add weights packed for the fused edge attention, made once by
+    /// `GraphTransformer.prepareForSampling` for values that no longer change; nil: packed per forward.
+    public internal(set) var packedEdgeWeights: [View]?
 
     init(device: Device, layout: ParameterLayout) throws {
         self.device = device

@@ -81,7 +81,8 @@ struct TransformerLayer: Sendable {
         }
     }
 
-    func forward(_ p: Parameters, _ s: Acts, x: View, e: View, y: View, nodeMask: View, graphs g: Int, n: Int, keepProbs: Bool) throws {
+    func forward(_ p: Parameters, _ s: Acts, x: View, e: View, y: View, nodeMask: View, graphs g: Int, n: Int, keepProbs: Bool,
+                 packedEdgeWeights: View? = nil) throws {
         let d = p.device, rn = g * n, re = g * n * n
         let nodes = RowMask(nodeMask: nodeMask, n: n, pairs: false), pairs = RowMask(nodeMask: nodeMask, n: n, pairs: true)
         // Node–edge attention.
@@ -102,7 +103,7 @@ struct TransformerLayer: Sendable {
             try d.edgeAttentionForward(fe: s.fe, filmedV: s.fx, e: e, eMul: eMul.parameters(p), eAdd: eAdd.parameters(p),
                                        e1: s.e1, e2: s.e2, q: s.q, k: s.k, v: s.v, nodeMask: nodeMask,
                                        graphs: g, n: n, dim: dx, edgeDim: de, heads: heads,
-                                       edgeFilm: (s.yem, s.yea), nodeFilm: (s.yxm, s.yxa))
+                                       edgeFilm: (s.yem, s.yea), nodeFilm: (s.yxm, s.yxa), packedWeights: packedEdgeWeights)
         }
         try eOut.forward(p, out: s.nE, inp: s.fe, rows: re, mask: pairs)
         try xOut.forward(p, out: s.nX, inp: s.fx, rows: rn, mask: nodes)

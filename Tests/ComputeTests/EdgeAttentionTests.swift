@@ -24,7 +24,7 @@ final class EdgeAttentionTests: XCTestCase {
         let e2 = try d.makeBuffer([Float](repeating: .nan, count: pairs * c.dim))
         try d.edgeAttentionForward(fe: fe.all, filmedV: fx.all, e: e, eMul: (wMul, bMul), eAdd: (wAdd, bAdd), e1: e1.all, e2: e2.all,
                                    q: q, k: k, v: v, nodeMask: mask, graphs: c.graphs, n: c.n, dim: c.dim, edgeDim: c.edgeDim,
-                                   heads: c.heads, edgeFilm: (fMul, fAdd), nodeFilm: (xMul, xAdd), fused: fused)
+                                   heads: c.heads, edgeFilm: (fMul, fAdd), nodeFilm: (xMul, xAdd), packedWeights: nil, fused: fused)
         return try [fe, fx, e1, e2].map { try d.download($0.all) }
     }
 

@@ -105,26 +105,31 @@ final class GraphTransformerTests: XCTestCase {
     }
 
     /// Sampling workspaces take other paths (the attention kernel applies FiLM; no raw scores kept).
+    /// With parameters prepared for sampling (the edge weights packed once) too, which must change nothing.
     func testSamplingForwardOnOpenCLMatchesSwift() throws {
-        func logits(_ d: Device) throws -> [Float] {
+        func logits(_ d: Device, prepared: Bool) throws -> [Float] {
             let model = try GraphTransformer(Self.tiny)
             let p = try model.initialParameters(on: d, seed: 5)
+            if prepared { try model.prepareForSampling(p) }
+            XCTAssertEqual(p.packedEdgeWeights != nil, prepared && d.fusesEdgeAttention(n: model.config.maxNodes))
             let w = try model.makeWorkspace(device: d, capacity: 2, training: false)
             _ = try fillBatch(d, w)
             try model.forward(p, w, graphs: 2)
             return try d.download(w.out.xLogits) + d.download(w.out.eLogits)
         }
-        let want = try logits(Device())
+        let want = try logits(Device(), prepared: true)
         for cl in try openCLDevices() {
-            let got = try logits(cl), err = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+            let got = try logits(cl, prepared: false), err = zip(got, want).map { abs($0 - $1) }.max() ?? 0
             XCTAssertLessThan(err, 1e-5, "\(cl.isGPU ? "GPU" : "CPU")-shaped kernels: max abs err \(err)")
+            XCTAssertEqual(try logits(cl, prepared: true), got, "\(cl.isGPU ? "GPU" : "CPU")-shaped kernels, weights packed once")
         }
     }
 
     /// The fusions a GPU sampling forward claims, as launches per transformer layer (a model of 3 layers
-    /// minus one of 2): q/k/v (one batched GEMM), y's four FiLM maps (one), the edge weights packed and
-    /// the fused edge attention (two, FiLM of both outputs included), e_out and x_out, the two poolings,
-    /// four add+LayerNorms, four feed-forward GEMMs and the y update: 17. Unfused y alone would add ten.
+    /// minus one of 2): q/k/v (one batched GEMM), y's four FiLM maps (one), the fused edge attention
+    /// (one, FiLM of both outputs included; its weights packed by prepareForSampling, as the sampler
+    /// does), e_out and x_out, the two poolings, four add+LayerNorms, four feed-forward GEMMs and the y
+    /// update: 16. Unfused y alone would add ten; unprepared weights, one to pack them.
     func testSamplingForwardLaunchesPerLayerOnAGPU() throws {
         guard let gpuShaped = try openCLDevices().last, gpuShaped.isGPU, let cl = gpuShaped.cl else {
             throw XCTSkip("no OpenCL device found")
@@ -138,6 +143,7 @@ final class GraphTransformerTests: XCTestCase {
             c.layers = layers
             let model = try GraphTransformer(c)
             let p = try model.initialParameters(on: gpuShaped, seed: 3)
+            try model.prepareForSampling(p)
             let w = try model.makeWorkspace(device: gpuShaped, capacity: 2, training: false)
             _ = try fillBatch(gpuShaped, w)
             try model.forward(p, w, graphs: 2)   // builds the kernels
@@ -146,7 +152,7 @@ final class GraphTransformerTests: XCTestCase {
             return cl.launches - before
         }
         let two = try launches(layers: 2), three = try launches(layers: 3)
-        XCTAssertEqual(three - two, 17, "launches per layer")
+        XCTAssertEqual(three - two, 16, "launches per layer")
         XCTAssertEqual(two - 2 * (three - two), 22, "launches outside the layers: input MLPs and embeddings, output MLPs and logits")
     }
 

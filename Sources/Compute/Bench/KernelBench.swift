@@ -53,11 +53,13 @@ public enum KernelBench {
         let film = try filled(d, graphs * dim, 0.1), fe = try filled(d, pairs * dim, 0), wv = try filled(d, nodes * dim, 0)
         let e1 = try filled(d, pairs * dim, 0), e2 = try filled(d, pairs * dim, 0)
         let shape = "\(graphs)×\(n)×\(n) pairs, \(de)→2×\(dim)", gflop = 2.0 * Double(pairs) * Double(de) * Double(2 * dim) / 1e9
+        // Packed once, as sampling does (GraphTransformer.prepareForSampling).
+        let packed = d.isGPU ? try d.packEdgeAttentionWeights(eMul: w, eAdd: w, dim: dim, edgeDim: de, n: n) : nil
         func run(fused: Bool) throws -> (median: Double, min: Double, max: Double) {
             try time(d, repetitions) {
                 try d.edgeAttentionForward(fe: fe, filmedV: wv, e: e, eMul: (w, b), eAdd: (w, b), e1: e1, e2: e2, q: q, k: k, v: v,
                                            nodeMask: mask, graphs: graphs, n: n, dim: dim, edgeDim: de, heads: heads,
-                                           edgeFilm: (film, film), nodeFilm: (film, film), fused: fused)
+                                           edgeFilm: (film, film), nodeFilm: (film, film), packedWeights: fused ? packed : nil, fused: fused)
             }
         }
         var rows = [row("edge attention, apart", shape, try run(fused: false), work: gflop, unit: "GFLOP/s")]

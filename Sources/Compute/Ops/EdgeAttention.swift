@@ -13,14 +13,25 @@ public extension Device {
     ///   filmedV = filmForward(wv; nodeFilm).
     /// Overwrites `fe` and `filmedV`. `e1` and `e2` are scratch for the unfused path (the Swift twin,
     /// CPUs, and n that does not divide 64); the fused GPU kernel leaves them untouched, and they may be
-    /// empty when `fusesEdgeAttention(n:)` says it runs.
+    /// empty when `fusesEdgeAttention(n:)` says it runs. `packedWeights`: the weights as
+    /// `packEdgeAttentionWeights` left them, for weights that no longer change (sampling); without
+    /// it the fused kernel packs them first, one launch more.
     func edgeAttentionForward(fe: View, filmedV: View, e: View, eMul: (weight: View, bias: View), eAdd: (weight: View, bias: View),
                               e1: View, e2: View, q: View, k: View, v: View, nodeMask: View,
                               graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int,
-                              edgeFilm: (mul: View, add: View), nodeFilm: (mul: View, add: View)) throws {
+                              edgeFilm: (mul: View, add: View), nodeFilm: (mul: View, add: View), packedWeights: View? = nil) throws {
         try edgeAttentionForward(fe: fe, filmedV: filmedV, e: e, eMul: eMul, eAdd: eAdd, e1: e1, e2: e2, q: q, k: k, v: v,
                                  nodeMask: nodeMask, graphs: graphs, n: n, dim: dim, edgeDim: edgeDim, heads: heads,
-                                 edgeFilm: edgeFilm, nodeFilm: nodeFilm, fused: nil)
+                                 edgeFilm: edgeFilm, nodeFilm: nodeFilm, packedWeights: packedWeights, fused: nil)
+    }
+
+    /// e_mul's and e_add's weights (dim × edgeDim each) packed as the fused kernel reads them, into a
+    /// buffer of their own; nil where the fused kernel does not run for graphs of `n` nodes.
+    func packEdgeAttentionWeights(eMul: View, eAdd: View, dim: Int, edgeDim: Int, n: Int) throws -> View? {
+        guard fusesEdgeAttention(n: n) else { return nil }
+        let packed = try makeBuffer(count: packedEdgeWeightsCount(dim: dim, edgeDim: edgeDim)).all
+        try packEdgeWeights(into: packed, eMul: eMul, eAdd: eAdd, dim: dim, edgeDim: edgeDim)
+        return packed
     }
 
     /// Whether edgeAttentionForward runs the fused kernel for graphs of `n` nodes on this device (then
@@ -40,7 +51,8 @@ extension Device {
     func edgeAttentionForward(fe: View, filmedV: View, e: View, eMul: (weight: View, bias: View), eAdd: (weight: View, bias: View),
                               e1: View, e2: View, q: View, k: View, v: View, nodeMask: View,
                               graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int,
-                              edgeFilm: (mul: View, add: View), nodeFilm: (mul: View, add: View), fused: Bool?) throws {
+                              edgeFilm: (mul: View, add: View), nodeFilm: (mul: View, add: View), packedWeights: View?,
+                              fused: Bool?) throws {
         let op = "edgeAttentionForward", pairs = graphs * n * n
         guard let cl, fused ?? fusesEdgeAttention(n: n) else {
             try linearForward([LinearForwardOperands(out: e1, inp: e, weight: eMul.weight, bias: eMul.bias),
@@ -64,10 +76,14 @@ extension Device {
         try require(op, nodeMask, graphs * n, "nodeMask")
 
         let blocks = (dim + 31) / 32, tilesM = (pairs + 63) / 64
-        let packed = try LinearScratch.packedEdgeWeights.view(on: self, count: blocks * 64 * edgeDim)
-        try cl.launch("attention", "pack_edge_weights",
-                      [.view(packed), .view(eMul.weight), .view(eAdd.weight), .int(dim), .int(edgeDim), .int(blocks)],
-                      global: [blocks * 64 * edgeDim])
+        let packed: View
+        if let packedWeights {
+            try require(op, packedWeights, packedEdgeWeightsCount(dim: dim, edgeDim: edgeDim), "packedWeights")
+            packed = packedWeights
+        } else {
+            packed = try LinearScratch.packedEdgeWeights.view(on: self, count: packedEdgeWeightsCount(dim: dim, edgeDim: edgeDim))
+            try packEdgeWeights(into: packed, eMul: eMul.weight, eAdd: eAdd.weight, dim: dim, edgeDim: edgeDim)
+        }
         let args: [CLArg] = [.view(fe), .view(filmedV), .view(e), .view(packed), .view(eMul.bias), .view(eAdd.bias),
                              .view(q), .view(k), .view(v), .view(nodeMask), .view(edgeFilm.mul), .view(edgeFilm.add),
                              .view(nodeFilm.mul), .view(nodeFilm.add),
@@ -78,5 +94,18 @@ extension Device {
         } else {
             try cl.launch("linear", "edge_attention_64", args, global: [blocks * 8, tilesM * 8], local: [8, 8])
         }
+    }
+
+    /// Floats of the packed weights: 64 rows (32 channels of e_mul, then of e_add) per 32 channels.
+    func packedEdgeWeightsCount(dim: Int, edgeDim: Int) -> Int { (dim + 31) / 32 * 64 * edgeDim }
+
+    func packEdgeWeights(into packed: View, eMul: View, eAdd: View, dim: Int, edgeDim: Int) throws {
+        let op = "packEdgeWeights", blocks = (dim + 31) / 32
+        guard let cl else { throw ComputeError.invalidSize(op: op, detail: "only the fused OpenCL kernel reads packed weights") }
+        try require(op, eMul, dim * edgeDim, "eMul"); try require(op, eAdd, dim * edgeDim, "eAdd")
+        try require(op, packed, blocks * 64 * edgeDim, "packed")
+        try cl.launch("attention", "pack_edge_weights",
+                      [.view(packed), .view(eMul), .view(eAdd), .int(dim), .int(edgeDim), .int(blocks)],
+                      global: [blocks * 64 * edgeDim])
     }
 }
