@@ -14,9 +14,10 @@ struct SelftestCommand: ParsableCommand {
         print("device: \(device.name)")
         let start = Date()
         let results = try SelfTest.run(on: device)
-        print("op".padding(toLength: 42, withPad: " ", startingAt: 0) + "max abs error   tolerance   result")
+        let width = results.map(\.name.count).max().map { $0 + 2 } ?? 0   // the names' column, whatever they are
+        print("op".padding(toLength: width, withPad: " ", startingAt: 0) + "max abs error   tolerance   result")
         for r in results {
-            print(r.name.padding(toLength: 42, withPad: " ", startingAt: 0)
+            print(r.name.padding(toLength: width, withPad: " ", startingAt: 0)
                   + String(format: "%-15.3e %-11.1e ", r.maxAbsError, r.tolerance) + (r.passed ? "ok" : "FAIL"))
         }
         let failed = results.filter { !$0.passed }.count
