@@ -1,6 +1,6 @@
 // Concatenation with a per-graph vector broadcast over positions (dinas-spec §3.2: the class
 // embeddings cX, cE are appended to every node / pair): for a (G, P, A) and b (G, B),
-// out[g,p,:] = [a[g,p,:], b[g,:]], width W = A + B.
+// out[g,p,:] = [a[g,p,:], b[g,:]], width W = A + B. A may be 0 (Device.repeatRows); a is then not read.
 
 __kernel void concat_broadcast_forward(__global float* out, int out_off, __global const float* a, int a_off,
                                        __global const float* b, int b_off, int graphs, int positions,

@@ -6,8 +6,8 @@ import Model
 // marginal transition between the visited steps. Everything per step stays on the device: one
 // batched forward for the null and conditional passes, then guidance in logit space, softmax, the
 // posterior and the categorical draw in one kernel each for nodes and pairs (Device.reverseStep).
-// The per-step matrices and y inputs are uploaded once, before the loop; the host only reads the
-// final classes.
+// The per-step matrices are uploaded and the y inputs embedded once, before the loop; the host only
+// reads the final classes.
 
 public enum Guidance: Sendable, Equatable {
     /// DiNAS: logits = (1+w)·f(c) − w·f(∅), all conditions in one conditional pass.
@@ -107,9 +107,10 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
         }
         try d.upload(mask, to: w.nodeMask.sub(0, mask.count))
 
-        // Per-step y inputs and matrices, uploaded once.
+        // Per-step y inputs, one row per pass (every graph of a pass has the same y), embedded once;
+        // the matrices uploaded once.
         let W = c.conditionWidth
-        let ySize = passes * b * W
+        let ySize = passes * W
         var ys = [Float](repeating: 0, count: stepCount * ySize)
         let xT = MarginalTransitions(marginal: record.nodeMarginal), eT = MarginalTransitions(marginal: record.edgeMarginal)
         var mats: [Float] = []
@@ -118,23 +119,19 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
             for p in 1..<max(passes, 1) {
                 let active: [ConditionTarget]
                 if case .composed = options.guidance { active = [options.targets[p - 1]] } else { active = options.targets }
-                for g in 0..<b {
-                    var col = 0
-                    for (ci, cond) in conditions.enumerated() {
-                        if let target = active.first(where: { $0.conditionIndex == ci }) {
-                            ys[k * ySize + (p * b + g) * W + col + target.targetClass] = 1
-                        }
-                        col += cond.width
-                    }
+                var col = 0
+                for (ci, cond) in conditions.enumerated() {
+                    if let target = active.first(where: { $0.conditionIndex == ci }) { ys[k * ySize + p * W + col + target.targetClass] = 1 }
+                    col += cond.width
                 }
             }
             if record.model.timestep {
-                for r in 0..<(passes * b) { ys[k * ySize + r * W + W - 1] = Float(t) / Float(record.schedule.steps) }
+                for p in 0..<passes { ys[k * ySize + p * W + W - 1] = Float(t) / Float(record.schedule.steps) }
             }
             mats += xT.transition(record.schedule, from: s, to: t) + xT.cumulative(record.schedule, s) + xT.cumulative(record.schedule, t)
             mats += eT.transition(record.schedule, from: s, to: t) + eT.cumulative(record.schedule, s) + eT.cumulative(record.schedule, t)
         }
-        let yAll = try d.makeBuffer(ys)
+        let embedded = try model.embedConditions(parameters, y: d.makeBuffer(ys).all, rows: stepCount * passes)
         let matAll = try d.makeBuffer(mats)
         let matStride = 3 * dX * dX + 3 * 4
 
@@ -177,8 +174,7 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
             // Inputs for every pass: the same noisy graph, different y.
             try d.oneHot(out: w.x0.sub(0, passes * xBlock), classes: classesX.all, rows: rn, classCount: dX, copies: passes)
             try d.oneHot(out: w.e0.sub(0, passes * eBlock), classes: classesE.all, rows: re, classCount: 2, copies: passes)
-            try d.copy(from: yAll.view(k * ySize, ySize), to: w.y0.sub(0, ySize))
-            try model.forward(parameters, w, graphs: passes * b)
+            try model.forward(parameters, w, graphs: passes * b, conditions: embedded.rows(k * passes, passes))
 
             let m = matAll.view(k * matStride, matStride)
             try d.reverseStep(out: classesX.all, logits: w.xLogits.sub(0, passes * xBlock), passes: passes, mix: mix.all,

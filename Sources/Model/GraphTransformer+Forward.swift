@@ -6,39 +6,55 @@ extension GraphTransformer {
         return try Workspace(model: self, device: device, capacity: capacity, training: training)
     }
 
+    /// The y branch from the workspace's own y, one row per graph, into its input activations (which
+    /// the backward reads).
+    private func embedConditions(_ p: Parameters, _ w: Workspace, graphs g: Int) throws -> ConditionEmbedding {
+        let i = w.inBlock
+        try cX1.forward(p, out: i.cxb, inp: w.y0, rows: g, relu: true)
+        try cX2.forward(p, out: i.cX, inp: i.cxb, rows: g)
+        try cE1.forward(p, out: i.ceb, inp: w.y0, rows: g, relu: true)
+        try cE2.forward(p, out: i.cE, inp: i.ceb, rows: g)
+        try yIn1.forward(p, out: i.yb, inp: w.y0, rows: g, relu: true)
+        try yIn2.forward(p, out: i.yh, inp: i.yb, rows: g, relu: true)
+        return ConditionEmbedding(cX: i.cX, cE: i.cE, yh: i.yh, rows: g)
+    }
+
     /// Computes `w.xLogits` and `w.eLogits` for the first `graphs` graphs of the workspace inputs.
-    public func forward(_ p: Parameters, _ w: Workspace, graphs g: Int) throws {
+    /// With `conditions` (r rows, r dividing `graphs`), the y branch comes from them, not from `w.y0`:
+    /// graph i takes row i / (graphs / r), so consecutive blocks of graphs share a y (a sampler's passes).
+    public func forward(_ p: Parameters, _ w: Workspace, graphs g: Int, conditions: ConditionEmbedding? = nil) throws {
         guard g > 0, g <= w.capacity else { throw ModelError.invalidConfig("batch of \(g) graphs does not fit a workspace of \(w.capacity)") }
+        if let r = conditions?.rows, g % r != 0 {
+            throw ModelError.invalidConfig("\(r) condition rows do not split a batch of \(g) graphs evenly")
+        }
         let c = config, d = p.device, n = w.n, rn = g * n, re = g * n * n, i = w.inBlock
         let cxw = c.dx - c.nodeEmbed, cew = c.de - c.edgeEmbed
 
         // Node input: MLP, class embedding of y concatenated, positions added, padding zeroed.
         try xIn1.forward(p, out: i.xb, inp: w.x0, rows: rn, relu: true)
         try xIn2.forward(p, out: i.xd, inp: i.xb, rows: rn, relu: true)
-        try cX1.forward(p, out: i.cxb, inp: w.y0, rows: g, relu: true)
-        try cX2.forward(p, out: i.cX, inp: i.cxb, rows: g)
-        try d.concatBroadcastForward(out: i.x, a: i.xd, b: i.cX, graphs: g, positions: n, dimA: c.nodeEmbed, dimB: cxw)
+        let y = try conditions ?? embedConditions(p, w, graphs: g)
+        let perRow = g / y.rows   // graphs that share one row of y
+        try d.concatBroadcastForward(out: i.x, a: i.xd, b: y.cX, graphs: y.rows, positions: perRow * n, dimA: c.nodeEmbed, dimB: cxw)
         try d.addPerPosition(i.x, table: w.positional.all, graphs: g, positions: n, dim: c.dx)
         try d.applyNodeMask(i.x, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.dx)
 
         // Edge input: MLP, class embedding concatenated, symmetrised and padding zeroed in one pass.
         try eIn1.forward(p, out: i.eb, inp: w.e0, rows: re, relu: true)
         try eIn2.forward(p, out: i.ed, inp: i.eb, rows: re, relu: true)
-        try cE1.forward(p, out: i.ceb, inp: w.y0, rows: g, relu: true)
-        try cE2.forward(p, out: i.cE, inp: i.ceb, rows: g)
-        try d.concatBroadcastForward(out: i.eCat, a: i.ed, b: i.cE, graphs: g, positions: n * n, dimA: c.edgeEmbed, dimB: cew)
+        try d.concatBroadcastForward(out: i.eCat, a: i.ed, b: y.cE, graphs: y.rows, positions: perRow * n * n, dimA: c.edgeEmbed, dimB: cew)
         try d.symmetrizePairs(out: i.e, inp: i.eCat, graphs: g, n: n, dim: c.de, nodeMask: w.nodeMask)
 
-        // Global input.
-        try yIn1.forward(p, out: i.yb, inp: w.y0, rows: g, relu: true)
-        try yIn2.forward(p, out: i.yh, inp: i.yb, rows: g, relu: true)
+        // Global input: one row per graph for the layers.
+        if perRow > 1 { try d.repeatRows(out: i.yh, inp: y.yh, rows: y.rows, times: perRow, dim: c.dy) }
+        let yh = perRow > 1 ? i.yh : y.yh
 
-        var x = i.x, e = i.e, y = i.yh
+        var x = i.x, e = i.e, yl = yh
         for (li, layer) in layers.enumerated() {
             let s = w.acts(layer: li)
-            try layer.forward(p, s, x: x, e: e, y: c.chainY ? y : i.yh, nodeMask: w.nodeMask, graphs: g, n: n, keepProbs: w.training,
+            try layer.forward(p, s, x: x, e: e, y: c.chainY ? yl : yh, nodeMask: w.nodeMask, graphs: g, n: n, keepProbs: w.training,
                               packedEdgeWeights: p.packedEdgeWeights?[li])
-            x = s.xOut; e = s.eOut; y = s.yOut
+            x = s.xOut; e = s.eOut; yl = s.yOut
         }
 
         // Outputs: logits plus the one-hot input (DiGress's residual), masked; E symmetric, no diagonal

@@ -76,4 +76,19 @@ final class ConcatTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("concatBroadcastForward: invalid size: dimB = 0"), "\(e)")
         }
     }
+
+    /// repeatRows (the concat kernel with nothing in front) against the twin and against the definition.
+    func testRepeatRows() throws {
+        let cl = try requireOpenCL()
+        var rng = SeededRandom(44)
+        let rows = 3, times = 5, dim = 7
+        let inp = randomArray(rows * dim, &rng)
+        let want = (0..<(rows * times)).flatMap { r in inp[((r / times) * dim)..<((r / times + 1) * dim)] }
+        for d in [TestDevices.swift, cl] {
+            let src = try d.makeBuffer([1] + inp), out = try d.makeBuffer([Float](repeating: -1, count: want.count + 2))
+            try d.repeatRows(out: out.view(1, want.count), inp: src.view(1, inp.count), rows: rows, times: times, dim: dim)
+            XCTAssertEqual(try d.download(out.all), [-1] + want + [-1], d.cl == nil ? "Swift" : "OpenCL")
+            XCTAssertThrowsError(try d.repeatRows(out: out.view(0, want.count - 1), inp: src.all, rows: rows, times: times, dim: dim))
+        }
+    }
 }

@@ -194,10 +194,10 @@ extension TrainAndSampleTests {
 }
 
 extension TrainAndSampleTests {
-    /// Each step's work beside the denoiser's forward is four kernels on an OpenCL device: the one-hot
-    /// inputs of every pass for nodes and pairs, and one reverse step each (plus y's buffer copy, which
-    /// is no kernel). It was fifteen kernels and three copies as separate one-hot, guidance, softmax,
-    /// threshold, posterior, draw and mirror kernels.
+    /// Each step's work beside the denoiser's forward (on y embedded before the loop) is four kernels on
+    /// an OpenCL device: the one-hot inputs of every pass for nodes and pairs, and one reverse step each.
+    /// It was fifteen kernels and three copies as separate one-hot, guidance, softmax, threshold,
+    /// posterior, draw and mirror kernels, and a copy of y.
     func testSamplingStepTakesFourKernelsBesideTheForward() throws {
         guard let info = try OpenCLDiscovery.devices().first else { throw XCTSkip("no OpenCL device found") }
         let device = try Device(openCL: info), cl = try XCTUnwrap(device.cl)
@@ -217,8 +217,9 @@ extension TrainAndSampleTests {
         _ = try launches(steps: 1)   // builds the kernels
         let perStep = (try launches(steps: 6) - launches(steps: 2)) / 4
         let w = try t.model.makeWorkspace(device: device, capacity: 2 * o.batch, training: false)
+        let y = try t.model.embedConditions(sampler.parameters, y: w.y0, rows: 2)   // as the sampler does, before its loop
         let before = cl.launches
-        try t.model.forward(sampler.parameters, w, graphs: 2 * o.batch)
+        try t.model.forward(sampler.parameters, w, graphs: 2 * o.batch, conditions: y)
         XCTAssertEqual(perStep - (cl.launches - before), 4)
     }
 }

@@ -125,11 +125,41 @@ final class GraphTransformerTests: XCTestCase {
         }
     }
 
+    /// A sampler embeds y once per pass and hands the rows to the forward; graphs that share a row must
+    /// get the logits of a forward that embeds every graph's own copy of y.
+    func testForwardWithSharedConditionRowsMatchesPerGraphY() throws {
+        let rowsY: [[Float]] = [[1, 0, 0.3], [0, 1, 0.7]], g = 4
+        for d in try [Device()] + openCLDevices() {
+            let model = try GraphTransformer(Self.tiny)
+            let p = try model.initialParameters(on: d, seed: 8)
+            let w = try model.makeWorkspace(device: d, capacity: g, training: false)
+            _ = try fillBatch(d, w, g: g)
+            try d.upload(rowsY[0] + rowsY[0] + rowsY[1] + rowsY[1], to: w.y0.sub(0, g * 3))
+            try model.forward(p, w, graphs: g)
+            let want = try d.download(w.out.xLogits) + d.download(w.out.eLogits)
+            let embedded = try model.embedConditions(p, y: d.makeBuffer([9, 9, 9] + rowsY[0] + rowsY[1]).all.sub(3, 6), rows: 2)
+            try d.fill(w.y0, .nan)   // the conditioned forward must not read y0
+            try model.forward(p, w, graphs: g, conditions: embedded)
+            let got = try d.download(w.out.xLogits) + d.download(w.out.eLogits)
+            let err = zip(got, want).map { abs($0 - $1) }.max() ?? .nan
+            XCTAssertLessThan(err, 1e-6, "\(d.cl == nil ? "Swift" : d.isGPU ? "GPU-shaped" : "CPU-shaped"): max abs err \(err)")
+            XCTAssertThrowsError(try model.forward(p, w, graphs: 3, conditions: embedded), "2 rows cannot split 3 graphs")
+            // A slice of the rows: graphs 0 and 1 on the second row.
+            try model.forward(p, w, graphs: 2, conditions: embedded.rows(1, 1))
+            let sliced = try d.download(w.out.xLogits.sub(0, 2 * 4 * 3))
+            try d.upload(rowsY[1] + rowsY[1], to: w.y0.sub(0, 2 * 3))
+            try model.forward(p, w, graphs: 2)
+            let own = try d.download(w.out.xLogits.sub(0, 2 * 4 * 3))
+            XCTAssertLessThan(zip(sliced, own).map { abs($0 - $1) }.max() ?? .nan, 1e-6, "rows(1, 1)")
+        }
+    }
+
     /// The fusions a GPU sampling forward claims, as launches per transformer layer (a model of 3 layers
     /// minus one of 2): q/k/v (one batched GEMM), y's four FiLM maps (one), the fused edge attention
     /// (one, FiLM of both outputs included; its weights packed by prepareForSampling, as the sampler
     /// does), e_out and x_out, the two poolings, four add+LayerNorms, four feed-forward GEMMs and the y
-    /// update: 16. Unfused y alone would add ten; unprepared weights, one to pack them.
+    /// update: 16. Unfused y alone would add ten; unprepared weights, one to pack them. With y embedded
+    /// beforehand (as the sampler does, one row per pass), one row copy replaces the six input GEMMs of y.
     func testSamplingForwardLaunchesPerLayerOnAGPU() throws {
         guard let gpuShaped = try openCLDevices().last, gpuShaped.isGPU, let cl = gpuShaped.cl else {
             throw XCTSkip("no OpenCL device found")
@@ -138,7 +168,7 @@ final class GraphTransformerTests: XCTestCase {
         if let off = knobs.first(where: { ProcessInfo.processInfo.environment[$0] == "0" }) {
             throw XCTSkip("\(off)=0 turns a fusion off; the counts below are for the defaults")
         }
-        func launches(layers: Int) throws -> Int {
+        func launches(layers: Int, embedded: Bool = false) throws -> Int {
             var c = Self.tiny
             c.layers = layers
             let model = try GraphTransformer(c)
@@ -146,14 +176,16 @@ final class GraphTransformerTests: XCTestCase {
             try model.prepareForSampling(p)
             let w = try model.makeWorkspace(device: gpuShaped, capacity: 2, training: false)
             _ = try fillBatch(gpuShaped, w)
-            try model.forward(p, w, graphs: 2)   // builds the kernels
+            let y = embedded ? try model.embedConditions(p, y: w.y0, rows: 1) : nil
+            try model.forward(p, w, graphs: 2, conditions: y)   // builds the kernels
             let before = cl.launches
-            try model.forward(p, w, graphs: 2)
+            try model.forward(p, w, graphs: 2, conditions: y)
             return cl.launches - before
         }
         let two = try launches(layers: 2), three = try launches(layers: 3)
         XCTAssertEqual(three - two, 16, "launches per layer")
         XCTAssertEqual(two - 2 * (three - two), 22, "launches outside the layers: input MLPs and embeddings, output MLPs and logits")
+        XCTAssertEqual(two - (try launches(layers: 2, embedded: true)), 5, "y embedded beforehand")
     }
 
     /// Where the fused edge attention runs, sampling workspaces hold no e1/e2 (two pair tensors per layer

@@ -22,6 +22,25 @@ public extension Device {
         }
     }
 
+    /// out[r,:] = inp[r / times,:] for r < rows·times: each of `rows` vectors repeated `times` times
+    /// (a sampler's y features, computed once per guidance pass, given to every graph of the pass).
+    /// The concatenation above with nothing in front of the broadcast part.
+    func repeatRows(out: View, inp: View, rows: Int, times: Int, dim: Int) throws {
+        let op = "repeatRows"
+        try requirePositive(op, ("rows", rows), ("times", times), ("dim", dim))
+        try require(op, inp, rows * dim, "inp"); try require(op, out, rows * times * dim, "out")
+        if let cl {
+            return try cl.launch("concat", "concat_broadcast_forward",
+                                 [.view(out), .view(out), .view(inp), .int(rows), .int(times), .int(0), .int(dim)],
+                                 global: [rows * times * dim])
+        }
+        let o = out.ptr, x = inp.ptr
+        Parallel.forEach(rows * times, costPerItem: dim) { r in
+            let dst = o + r * dim, src = x + (r / times) * dim
+            for c in 0..<dim { dst[c] = src[c] }
+        }
+    }
+
     /// da[g,p,:] += dout[g,p,0..<A]; db[g,:] += Σ_p dout[g,p,A..<A+B]. Pass nil for a gradient
     /// that is not wanted (e.g. when a is the layer input).
     func concatBroadcastBackward(da: View?, db: View?, dout: View, graphs: Int, positions: Int, dimA: Int, dimB: Int) throws {
