@@ -174,15 +174,34 @@ __kernel void pack_edge_weights(__global float* Wp, int Wp_off, __global const f
 // Concatenation with a per-graph vector broadcast over positions (dinas-spec §3.2: the class
 // embeddings cX, cE are appended to every node / pair): for a (G, P, A) and b (G, B),
 // out[g,p,:] = [a[g,p,:], b[g,:]], width W = A + B. A may be 0 (Device.repeatRows); a is then not read.
+#include "row_mask.cl"
 
+// The forward also does the rest of the model's input assembly in the same pass, each part only when
+// asked (Device.concatBroadcastForward): sym_n > 0 symmetrises a's part over pairs (a's rows are
+// (g·n + i)·n + j; b's part is one vector per graph, symmetric already), as symmetrize_pairs does;
+// table_rows > 0 adds row r % table_rows of the table; mask_mode multiplies by the row's padding mask
+// (row_mask_factor), last. The operations and their order are those of the separate kernels, so the
+// result is the same to the bit.
 __kernel void concat_broadcast_forward(__global float* out, int out_off, __global const float* a, int a_off,
                                        __global const float* b, int b_off, int graphs, int positions,
-                                       int dimA, int dimB) {
-    int i = get_global_id(0);
-    int width = dimA + dimB;
+                                       int dimA, int dimB, __global const float* table, int table_off, int table_rows,
+                                       __global const float* mask, int mask_off, int mask_mode, int mask_n, int sym_n) {
+    const int i = get_global_id(0);
+    const int width = dimA + dimB;
     if (i >= graphs * positions * width) return;
-    int r = i / width, c = i - r * width;
-    out[out_off + i] = c < dimA ? a[a_off + r * dimA + c] : b[b_off + (r / positions) * dimB + (c - dimA)];
+    const int r = i / width, c = i - r * width;
+    float v;
+    if (c < dimA) {
+        v = a[a_off + r * dimA + c];
+        if (sym_n > 0) {
+            const int nn = sym_n * sym_n, g = r / nn, t = r - g * nn, pi = t / sym_n, pj = t - pi * sym_n;
+            v = (v + a[a_off + ((g * sym_n + pj) * sym_n + pi) * dimA + c]) * 0.5f;
+        }
+    } else {
+        v = b[b_off + (r / positions) * dimB + (c - dimA)];
+    }
+    if (table_rows > 0) v += table[table_off + (r % table_rows) * width + c];
+    out[out_off + i] = v * row_mask_factor(mask + mask_off, mask_mode, mask_n, r);
 }
 
 // da[g,p,:] += dout[g,p,0..<A]
@@ -1466,17 +1485,6 @@ __kernel void pool_backward_columns(__global float* dinp, int dinp_off, __global
         if (!hiFound && v == hi) { grad += dhi; hiFound = 1; }
         dx[p * dim] += grad;
     }
-}
-
-"""#,
-        "positional": #"""
-// Positional encoding added to node features (dinas-spec §3.2: Xh + PE[0:n]):
-// x[g,p,c] += table[p,c]; `period` = positions·dim, the table's size.
-
-__kernel void add_per_position(__global float* x, int x_off, __global const float* table, int table_off,
-                               int total, int period) {
-    int i = get_global_id(0);
-    if (i < total) x[x_off + i] += table[table_off + i % period];
 }
 
 """#,

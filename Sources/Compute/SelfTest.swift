@@ -90,13 +90,20 @@ public enum SelfTest {
                 try d.filmBackward(dinp: gx.all, dmul: gm.all, dadd: ga.all, dout: go.all, inp: x.all, mul: m.all, graphs: g, positions: n * n, dim: c)
                 return try d.download(o.all) + d.download(gx.all) + d.download(gm.all) + d.download(ga.all)
             },
-            Case(name: "concat+positional forward+backward", tolerance: 1e-5) { d in
+            Case(name: "concat+positional+mask forward+backward", tolerance: 1e-5) { d in
                 let a = try d.makeBuffer(values(rn * 32, seed: 17)), b = try d.makeBuffer(values(g * 16, seed: 18)), pe = try d.makeBuffer(values(n * 48, seed: 19))
                 let o = try d.makeBuffer(count: rn * 48), ga = try d.makeBuffer(count: rn * 32), gb = try d.makeBuffer(count: g * 16)
-                try d.concatBroadcastForward(out: o.all, a: a.all, b: b.all, graphs: g, positions: n, dimA: 32, dimB: 16)
-                try d.addPerPosition(o.all, table: pe.all, graphs: g, positions: n, dim: 48)
+                let mk = try d.makeBuffer(mask), m = RowMask(nodeMask: mk.all, n: n, pairs: false)
+                try d.concatBroadcastForward(out: o.all, a: a.all, b: b.all, graphs: g, positions: n, dimA: 32, dimB: 16, positional: (pe.all, n), mask: m)
                 try d.concatBroadcastBackward(da: ga.all, db: gb.all, dout: o.all, graphs: g, positions: n, dimA: 32, dimB: 16)
                 return try d.download(o.all) + d.download(ga.all) + d.download(gb.all)
+            },
+            Case(name: "concat, symmetrised pairs + mask", tolerance: 1e-6) { d in
+                let a = try d.makeBuffer(values(re * 32, seed: 40)), b = try d.makeBuffer(values(2 * 16, seed: 41)), o = try d.makeBuffer(count: re * 48)
+                let mk = try d.makeBuffer(mask), m = RowMask(nodeMask: mk.all, n: n, pairs: true)
+                // Two rows of b, each for half the graphs (a sampler's passes).
+                try d.concatBroadcastForward(out: o.all, a: a.all, b: b.all, graphs: 2, positions: re / 2, dimA: 32, dimB: 16, symmetricPairs: n, mask: m)
+                return try d.download(o.all)
             },
             Case(name: "pooling forward+backward", tolerance: 2e-5) { d in
                 let x = try d.makeBuffer(values(re * c, seed: 20)), o = try d.makeBuffer(count: g * 4 * c)

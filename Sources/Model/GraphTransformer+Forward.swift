@@ -30,20 +30,20 @@ extension GraphTransformer {
         let c = config, d = p.device, n = w.n, rn = g * n, re = g * n * n, i = w.inBlock
         let cxw = c.dx - c.nodeEmbed, cew = c.de - c.edgeEmbed
 
-        // Node input: MLP, class embedding of y concatenated, positions added, padding zeroed.
+        // Node input: MLP, then in one pass the class embedding of y concatenated, positions added,
+        // padding zeroed.
         try xIn1.forward(p, out: i.xb, inp: w.x0, rows: rn, relu: true)
         try xIn2.forward(p, out: i.xd, inp: i.xb, rows: rn, relu: true)
         let y = try conditions ?? embedConditions(p, w, graphs: g)
         let perRow = g / y.rows   // graphs that share one row of y
-        try d.concatBroadcastForward(out: i.x, a: i.xd, b: y.cX, graphs: y.rows, positions: perRow * n, dimA: c.nodeEmbed, dimB: cxw)
-        try d.addPerPosition(i.x, table: w.positional.all, graphs: g, positions: n, dim: c.dx)
-        try d.applyNodeMask(i.x, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.dx)
+        try d.concatBroadcastForward(out: i.x, a: i.xd, b: y.cX, graphs: y.rows, positions: perRow * n, dimA: c.nodeEmbed, dimB: cxw,
+                                     positional: (w.positional.all, n), mask: RowMask(nodeMask: w.nodeMask, n: n, pairs: false))
 
-        // Edge input: MLP, class embedding concatenated, symmetrised and padding zeroed in one pass.
+        // Edge input: MLP, then in one pass symmetrised, the class embedding concatenated, padding zeroed.
         try eIn1.forward(p, out: i.eb, inp: w.e0, rows: re, relu: true)
         try eIn2.forward(p, out: i.ed, inp: i.eb, rows: re, relu: true)
-        try d.concatBroadcastForward(out: i.eCat, a: i.ed, b: y.cE, graphs: y.rows, positions: perRow * n * n, dimA: c.edgeEmbed, dimB: cew)
-        try d.symmetrizePairs(out: i.e, inp: i.eCat, graphs: g, n: n, dim: c.de, nodeMask: w.nodeMask)
+        try d.concatBroadcastForward(out: i.e, a: i.ed, b: y.cE, graphs: y.rows, positions: perRow * n * n, dimA: c.edgeEmbed, dimB: cew,
+                                     symmetricPairs: n, mask: RowMask(nodeMask: w.nodeMask, n: n, pairs: true))
 
         // Global input: one row per graph for the layers.
         if perRow > 1 { try d.repeatRows(out: i.yh, inp: y.yh, rows: y.rows, times: perRow, dim: c.dy) }

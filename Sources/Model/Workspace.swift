@@ -44,7 +44,7 @@ public final class Workspace: @unchecked Sendable {
         let layerSets = training ? c.layers : min(2, c.layers)
         let edgeInputs = training || !device.fusesEdgeAttention(n: n)
         func build(_ a: inout Arena) -> (InputActs, [TransformerLayer.Acts], OutputActs) {
-            let i = InputActs(&a, c, graphs: g, n: n)
+            let i = InputActs(&a, c, graphs: g, n: n, training: training)
             let ls = (0..<layerSets).map {
                 TransformerLayer.Acts(&a, model.layers[$0], graphs: g, n: n, keepProbs: training, edgeInputs: edgeInputs)
             }
@@ -75,17 +75,19 @@ public final class Workspace: @unchecked Sendable {
 }
 
 struct InputActs {
+    /// eCat, the edge features concatenated before symmetrisation, is only a gradient slot (and empty
+    /// without training): the forward concatenates, symmetrises and masks in one pass.
     var xa, xb, xc, xd, x: View
     var ea, eb, ec, ed, eCat, e: View
     var ya, yb, yc, yh: View
     var cxa, cxb, cX, cea, ceb, cE: View
 
-    init(_ a: inout Arena, _ c: ModelConfig, graphs g: Int, n: Int) {
+    init(_ a: inout Arena, _ c: ModelConfig, graphs g: Int, n: Int, training: Bool) {
         let rn = g * n, re = g * n * n
         xa = a.take(rn * c.hiddenInX); xb = a.take(rn * c.hiddenInX); xc = a.take(rn * c.nodeEmbed); xd = a.take(rn * c.nodeEmbed)
         x = a.take(rn * c.dx)
         ea = a.take(re * c.hiddenInE); eb = a.take(re * c.hiddenInE); ec = a.take(re * c.edgeEmbed); ed = a.take(re * c.edgeEmbed)
-        eCat = a.take(re * c.de); e = a.take(re * c.de)
+        eCat = a.take(training ? re * c.de : 0); e = a.take(re * c.de)
         ya = a.take(g * c.hiddenInY); yb = a.take(g * c.hiddenInY); yc = a.take(g * c.dy); yh = a.take(g * c.dy)
         cxa = a.take(g * (c.dx - c.nodeEmbed)); cxb = a.take(g * (c.dx - c.nodeEmbed)); cX = a.take(g * (c.dx - c.nodeEmbed))
         cea = a.take(g * (c.de - c.edgeEmbed)); ceb = a.take(g * (c.de - c.edgeEmbed)); cE = a.take(g * (c.de - c.edgeEmbed))

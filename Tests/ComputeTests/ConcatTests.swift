@@ -77,6 +77,50 @@ final class ConcatTests: XCTestCase {
         }
     }
 
+    /// The input assembly in one pass against the ops it replaces — concat, then the positional table
+    /// and the node mask; symmetrise + pair mask, then concat — to the bit on the twin, and the kernel
+    /// against the twin. b has one row per two graphs (a sampler's passes), so the broadcast is checked
+    /// across graphs too.
+    func testFusedInputAssemblyMatchesTheSeparateOps() throws {
+        let devices = [TestDevices.swift] + ((try? requireOpenCL()).map { [$0] } ?? [])
+        let graphs = 4, n = 3, dimA = 5, dimB = 2, width = dimA + dimB, nodes = graphs * n, pairs = nodes * n
+        var rng = SeededRandom(45)
+        let xa = randomArray(pairs * dimA, &rng), xb = randomArray(2 * dimB, &rng), table = randomArray(n * width, &rng)
+        let maskValues: [Float] = [1, 1, 1, 1, 1, 0, 1, 0, 0, 1, 1, 1]
+        var results: [[Float]] = []
+        for d in devices {
+            let a = try d.makeBuffer(xa), b = try d.makeBuffer(xb), t = try d.makeBuffer(table), mask = try d.makeBuffer(maskValues)
+            let first = Array(xb[0..<dimB]), second = Array(xb[dimB...])
+            let perGraphB = try d.makeBuffer(first + first + second + second)
+            // Nodes (a's first nodes·dimA values as node features).
+            let fusedX = try d.makeBuffer(count: nodes * width), apartX = try d.makeBuffer(count: nodes * width)
+            try d.concatBroadcastForward(out: fusedX.all, a: a.all, b: b.all, graphs: 2, positions: 2 * n, dimA: dimA, dimB: dimB,
+                                         positional: (t.all, n), mask: RowMask(nodeMask: mask.all, n: n, pairs: false))
+            try d.concatBroadcastForward(out: apartX.all, a: a.all, b: perGraphB.all, graphs: graphs, positions: n, dimA: dimA, dimB: dimB)
+            for r in 0..<nodes { try d.add(out: apartX.view(r * width, width), apartX.view(r * width, width), t.view((r % n) * width, width)) }
+            try d.applyNodeMask(apartX.all, nodeMask: mask.all, graphs: graphs, n: n, dim: width)
+            // Pairs.
+            let fusedE = try d.makeBuffer(count: pairs * width), apartE = try d.makeBuffer(count: pairs * width)
+            try d.concatBroadcastForward(out: fusedE.all, a: a.all, b: b.all, graphs: 2, positions: 2 * n * n, dimA: dimA, dimB: dimB,
+                                         symmetricPairs: n, mask: RowMask(nodeMask: mask.all, n: n, pairs: true))
+            try d.concatBroadcastForward(out: apartE.all, a: a.all, b: perGraphB.all, graphs: graphs, positions: n * n, dimA: dimA, dimB: dimB)
+            try d.symmetrizePairs(out: apartE.all, inp: apartE.all, graphs: graphs, n: n, dim: width, nodeMask: mask.all)
+            let name = d.cl == nil ? "Swift" : "OpenCL"
+            XCTAssertEqual(try d.download(fusedX.all), try d.download(apartX.all), "\(name): nodes")
+            XCTAssertEqual(try d.download(fusedE.all), try d.download(apartE.all), "\(name): pairs")
+            results.append(try d.download(fusedX.all) + d.download(fusedE.all))
+            let shared = try d.makeBuffer(count: pairs * width + 10)
+            XCTAssertThrowsError(try d.concatBroadcastForward(out: shared.view(0, pairs * width), a: shared.view(10, pairs * dimA), b: b.all,
+                                                              graphs: 2, positions: 2 * n * n, dimA: dimA, dimB: dimB,
+                                                              symmetricPairs: n), "\(name): out over a") { e in
+                XCTAssertTrue("\(e)".contains("out overlaps a"), "\(e)")
+            }
+            XCTAssertThrowsError(try d.concatBroadcastForward(out: fusedE.all, a: a.all, b: b.all, graphs: 2, positions: 2 * n * n, dimA: dimA, dimB: dimB,
+                                                              symmetricPairs: 5), "\(name): pairs of another n")
+        }
+        if results.count == 2 { XCTAssertEqual(results[0], results[1], "kernel against twin") }
+    }
+
     /// repeatRows (the concat kernel with nothing in front) against the twin and against the definition.
     func testRepeatRows() throws {
         let cl = try requireOpenCL()

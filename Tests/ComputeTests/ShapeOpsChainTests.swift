@@ -3,8 +3,8 @@ import XCTest
 import TestSupport
 
 /// The edge path in miniature (dinas-spec §3.2–3.4): symmetrise → pair mask → concat the class
-/// vector → LayerNorm → FiLM by the graph vector → positional add → pool, then the backward ops
-/// chained in reverse. Checks that the ops compose: every gradient against finite differences.
+/// vector and add a positional table → LayerNorm → FiLM by the graph vector → pool, then the backward
+/// ops chained in reverse. Checks that the ops compose: every gradient against finite differences.
 final class ShapeOpsChainTests: XCTestCase {
     private let graphs = 2, n = 3, dimA = 3, dimB = 2
     private var pairs: Int { graphs * n * n }
@@ -38,11 +38,11 @@ final class ShapeOpsChainTests: XCTestCase {
 
         try d.symmetrizePairs(out: sym.all, inp: x.all, graphs: graphs, n: n, dim: dimA)
         try d.applyPairMask(sym.all, nodeMask: mask.all, graphs: graphs, n: n, dim: dimA, zeroDiagonal: true)
-        try d.concatBroadcastForward(out: cat.all, a: sym.all, b: b.all, graphs: graphs, positions: positions, dimA: dimA, dimB: dimB)
+        try d.concatBroadcastForward(out: cat.all, a: sym.all, b: b.all, graphs: graphs, positions: positions, dimA: dimA, dimB: dimB,
+                                     positional: (table.all, positions))
         try d.layerNormForward(out: normed.all, mean: mean.all, rstd: rstd.all, inp: cat.all, gamma: gamma.all, beta: beta.all,
                                rows: pairs, dim: width)
         try d.filmForward(out: film.all, inp: normed.all, mul: mul.all, add: add.all, graphs: graphs, positions: positions, dim: width)
-        try d.addPerPosition(film.all, table: table.all, graphs: graphs, positions: positions, dim: width)
         try d.poolForward(out: pooled.all, inp: film.all, graphs: graphs, positions: positions, dim: width)
         let loss = dot(try d.download(pooled.all), v.w)
         guard backward else { return (loss, [:]) }
@@ -53,9 +53,9 @@ final class ShapeOpsChainTests: XCTestCase {
         let db = try d.makeBuffer(count: graphs * dimB), dgamma = try d.makeBuffer(count: width), dbeta = try d.makeBuffer(count: width)
         let dmul = try d.makeBuffer(count: graphs * width), dadd = try d.makeBuffer(count: graphs * width)
         try d.poolBackward(dinp: dFilm.all, dout: dPooled.all, inp: film.all, out: pooled.all, graphs: graphs, positions: positions, dim: width)
-        // addPerPosition: the gradient passes through unchanged.
         try d.filmBackward(dinp: dNormed.all, dmul: dmul.all, dadd: dadd.all, dout: dFilm.all, inp: normed.all, mul: mul.all,
                            graphs: graphs, positions: positions, dim: width)
+        // The positional table: the gradient passes through unchanged.
         try d.layerNormBackward(dinp: dCat.all, dgamma: dgamma.all, dbeta: dbeta.all, dout: dNormed.all, inp: cat.all,
                                 mean: mean.all, rstd: rstd.all, gamma: gamma.all, rows: pairs, dim: width)
         try d.concatBroadcastBackward(da: dSym.all, db: db.all, dout: dCat.all, graphs: graphs, positions: positions, dimA: dimA, dimB: dimB)
