@@ -38,7 +38,11 @@ public struct Checkpoint: Sendable {
     public func write(to path: String, model: GraphTransformer) throws {
         var tensors = model.namedTensors(parameters)
         for (i, m) in moments.enumerated() { tensors.merge(model.namedTensors(m, prefix: "optimizer.\(i)."), uniquingKeysWith: { a, _ in a }) }
-        let json = String(decoding: try JSONEncoder().encode(record), as: UTF8.self)
+        // Sorted keys: the same run writes the same bytes (a keyed container's order otherwise
+        // follows the process's hash seed), so a checkpoint's checksum can stand for it.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let json = String(decoding: try encoder.encode(record), as: UTF8.self)
         try SafeTensors(tensors: tensors, metadata: [Self.metadataKey: json]).write(to: path)
     }
 

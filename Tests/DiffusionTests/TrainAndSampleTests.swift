@@ -59,6 +59,19 @@ final class TrainAndSampleTests: XCTestCase {
     }
 
     /// Batches built ahead on a background thread are the batches built in line, in order or not.
+    /// Two runs with one seed must write the same bytes; the record's JSON used to follow the process's
+    /// hash seed in its key order, so two processes wrote different files.
+    func testCheckpointMetadataHasSortedKeys() throws {
+        let t = try makeTrainer(steps: 1)
+        try t.step()
+        let path = tmp("sorted.safetensors")
+        try t.checkpoint().write(to: path, model: t.model)
+        let stored = try XCTUnwrap(SafeTensors.read(from: path).metadata[Checkpoint.metadataKey])
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        XCTAssertEqual(stored, String(decoding: try encoder.encode(Checkpoint.read(from: path).0.record), as: UTF8.self))
+    }
+
     func testPrefetchedBatchesAreTheBatchesOfTheirStep() throws {
         let b = try makeTrainer(steps: 10).batches, prefetch = BatchPrefetch(b)
         for step in [0, 1, 2, 7, 3, 4, 4] {
