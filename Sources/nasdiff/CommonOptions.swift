@@ -21,7 +21,7 @@ struct DeviceOption: ParsableArguments {
         if device == "gpus" || (device == nil && (env ?? "").isEmpty) {
             let gpus = try DeviceSelection.allGPUs()
             if gpus.count > 1 || (device == "gpus" && !gpus.isEmpty) { return gpus }
-            if device == "gpus" { throw ValidationError("--device gpus: no OpenCL GPU found (see `nasdiff devices`)") }
+            if device == "gpus" { throw CommandError("--device gpus: no OpenCL GPU found (see `nasdiff devices`)") }
         }
         return [try make()]
     }
@@ -31,7 +31,7 @@ struct DeviceOption: ParsableArguments {
 func loadSpace(_ name: String) throws -> (any SearchSpace, BenchmarkTable) {
     let entry = try SpaceRegistry.entry(named: name)
     guard let load = entry.loadTable else {
-        throw ValidationError("the \(entry.space.name) space has no bundled benchmark table to train on")
+        throw CommandError("the \(entry.space.name) space has no bundled benchmark table to train on")
     }
     return (entry.space, try load(try DataLocator.locate()))
 }

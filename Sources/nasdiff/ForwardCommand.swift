@@ -29,9 +29,9 @@ struct ForwardCommand: ParsableCommand {
         let c = model.config, n = c.maxNodes
         let file = try SafeTensors.read(from: inputs)
         func tensor(_ name: String, _ tail: [Int]) throws -> SafeTensors.Tensor {
-            guard let t = file.tensors[name] else { throw ValidationError("--inputs \(inputs): no tensor '\(name)'") }
+            guard let t = file.tensors[name] else { throw CommandError("--inputs \(inputs): no tensor '\(name)'") }
             guard t.shape.count == tail.count + 1, Array(t.shape.dropFirst()) == tail, t.shape[0] > 0 else {
-                throw ValidationError("--inputs \(inputs): '\(name)' has shape \(t.shape), expected [G] + \(tail)")
+                throw CommandError("--inputs \(inputs): '\(name)' has shape \(t.shape), expected [G] + \(tail)")
             }
             return t
         }
@@ -39,7 +39,7 @@ struct ForwardCommand: ParsableCommand {
         let y = try tensor("y", [c.conditionWidth]), mask = try tensor("node_mask", [n])
         let g = x0.shape[0]
         guard [e0, y, mask].allSatisfy({ $0.shape[0] == g }) else {
-            throw ValidationError("--inputs \(inputs): x0, e0, y and node_mask must have the same first dimension G")
+            throw CommandError("--inputs \(inputs): x0, e0, y and node_mask must have the same first dimension G")
         }
 
         let device = try deviceOption.make()

@@ -31,6 +31,29 @@ struct SampleCommand: ParsableCommand {
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1 (got \(count))") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
+        _ = try guidanceAndWeights()
+    }
+
+    /// The guidance mode and the weight of each --condition (all the same for joint guidance).
+    private func guidanceAndWeights() throws -> (Guidance, [Double]) {
+        let weights = try weight.split(separator: ",").map {
+            guard let w = Double($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--weight: '\($0)' is not a number") }
+            return w
+        }
+        let mode: Guidance
+        switch guidance {
+        case "joint":
+            guard weights.count == 1 else { throw ValidationError("--weight: joint guidance takes one weight") }
+            mode = .joint(weight: weights[0])
+        case "composed":
+            guard weights.count == 1 || weights.count == conditions.count else {
+                throw ValidationError("--weight: composed guidance takes one weight, or one per --condition (\(conditions.count))")
+            }
+            mode = .composed
+        default:
+            throw ValidationError("--guidance \(guidance): use joint or composed")
+        }
+        return (mode, conditions.indices.map { weights.count == 1 ? weights[0] : weights[$0] })
     }
 
     func run() throws {
@@ -43,26 +66,9 @@ struct SampleCommand: ParsableCommand {
         options.steps = steps
         options.seed = seed
         options.supportThreshold = supportThreshold
-        let weights = try weight.split(separator: ",").map {
-            guard let w = Double($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--weight: '\($0)' is not a number") }
-            return w
-        }
-        switch guidance {
-        case "joint":
-            guard weights.count == 1 else { throw ValidationError("--weight: joint guidance takes one weight") }
-            options.guidance = .joint(weight: weights[0])
-            options.targets = try conditions.map { try ConditionTarget(parsing: $0, conditions: record.conditions, weight: weights[0]) }
-        case "composed":
-            guard weights.count == 1 || weights.count == conditions.count else {
-                throw ValidationError("--weight: composed guidance takes one weight, or one per --condition (\(conditions.count))")
-            }
-            options.guidance = .composed
-            options.targets = try conditions.enumerated().map {
-                try ConditionTarget(parsing: $0.element, conditions: record.conditions, weight: weights.count == 1 ? weights[0] : weights[$0.offset])
-            }
-        default:
-            throw ValidationError("--guidance \(guidance): use joint or composed")
-        }
+        let (mode, weights) = try guidanceAndWeights()
+        options.guidance = mode
+        options.targets = try zip(conditions, weights).map { try ConditionTarget(parsing: $0, conditions: record.conditions, weight: $1) }
         try options.validate(trainedSteps: record.schedule.steps)
         if out != "-" { try requireWritable(out, flag: "--out") }
         let devices = try deviceOption.makeAll()

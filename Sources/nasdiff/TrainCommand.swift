@@ -48,7 +48,7 @@ struct TrainCommand: ParsableCommand {
             let done = ckpt.record.step
             if let steps {
                 guard steps >= done else {
-                    throw ValidationError("--steps \(steps): \(out) has already trained \(done) steps; give --steps \(done) or more")
+                    throw CommandError("--steps \(steps): \(out) has already trained \(done) steps; give --steps \(done) or more")
                 }
                 ckpt.record.training.steps = steps
             }
@@ -103,7 +103,7 @@ struct TrainCommand: ParsableCommand {
 func heldOutRows(_ text: String, table: BenchmarkTable) throws -> Set<Int> {
     let parts = text.split(separator: ":")
     guard parts.count == 2, parts[1].hasSuffix("%"), let p = Double(parts[1].dropLast()), p > 0, p < 100 else {
-        throw ValidationError("--holdout-top \(text): expected METRIC:P%, e.g. cifar10-valid:1%")
+        throw CommandError("--holdout-top \(text): expected METRIC:P%, e.g. cifar10-valid:1%")
     }
     let info = try table.metric(named: String(parts[0]))
     let col = try table.column(info.name)

@@ -23,6 +23,16 @@ final class ArgumentValidationTests: XCTestCase {
         assertRefused(BenchTrain.self, ["--batch", "0"], naming: "--batch")
     }
 
+    /// --weight and --guidance depend on no checkpoint, so they are refused when parsed too: thrown from
+    /// run(), a ValidationError made ArgumentParser print the root command's usage under the message.
+    func testGuidanceWeightsAreRefusedWhenParsed() {
+        assertRefused(SampleCommand.self, ["--weight", "1,2", "--condition", "cifar10-valid"], naming: "--weight")
+        assertRefused(SampleCommand.self, ["--weight", "x"], naming: "--weight")
+        assertRefused(SampleCommand.self, ["--guidance", "composed", "--weight", "1,2,3", "--condition", "a", "--condition", "b"], naming: "--weight")
+        assertRefused(SampleCommand.self, ["--guidance", "classifier"], naming: "--guidance")
+        XCTAssertNoThrow(try SampleCommand.parse(["--guidance", "composed", "--weight", "1,2", "--condition", "a", "--condition", "b"]))
+    }
+
     func testDefaultsParse() {
         XCTAssertNoThrow(try SampleCommand.parse([]))
         XCTAssertNoThrow(try SampleCommand.parse(["--count", "1", "--batch", "1"]))

@@ -24,6 +24,7 @@ final class ResumeTests: XCTestCase {
         XCTAssertThrowsError(try train(["--resume", "--steps", "4"])) { error in
             let message = TrainCommand.message(for: error)
             XCTAssertTrue(message.contains("--steps 4") && message.contains("already trained 5 steps"), message)
+            XCTAssertFalse(NASDiff.fullMessage(for: error).contains("Usage:"), "a run-time refusal is one line, without the root usage")
         }
         XCTAssertEqual(try trainedSteps(), 5)
     }
