@@ -109,6 +109,10 @@ struct Evaluate: ParsableCommand {
         if let plotOut, let table {
             try write(Data(try TradeOffPlot.svg(report: report, table: table).utf8), to: plotOut, what: "--plot")
         }
+        // A file of which no line parses is the wrong file: a script must not read its empty report as a result.
+        if report.validity.samples == 0, !report.malformedLines.isEmpty {
+            throw CommandError("\(samples): none of its \(report.malformedLines.count) non-empty line(s) is a sample (see above)")
+        }
     }
 
     private func readLines(_ path: String, what: String) throws -> [String] {
