@@ -107,7 +107,7 @@ struct BenchTrain: ParsableCommand {
         let trainer = try Trainer(device: device, space: s, data: data, conditions: conditions, options: o, resume: c)
         let flops = 3 * trainer.model.forwardFLOPs(graphs: batch)   // backward ≈ 2× forward
         print("device: \(device.name)")
-        print("workload: \(workload.preset) (\(trainer.model.layout.parameterCount) parameters), \(workload.space), batch \(batch), \(String(format: "%.1f", flops / 1e9)) GFLOP per step")
+        print("workload: \(workload.preset) (\(trainer.model.layout.parameterCount) parameters), \(workload.space), batch \(batch), \(String(format: "%.3g", flops / 1e9)) GFLOP per step")
         try trainer.step()
         try device.synchronize()
         _ = try device.kernelProfile(reset: true)
