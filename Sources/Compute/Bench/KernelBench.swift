@@ -38,6 +38,7 @@ public enum KernelBench {
         rows += try benchEdgeAttention(device, repetitions: reps)
         rows += try benchPooling(device, repetitions: reps)
         rows += try benchAddLayerNorm(device, repetitions: reps)
+        rows += try benchInputAssembly(device, repetitions: reps)
         if device.fusesYUpdate(dy: 64, ffY: 2048, pooled: 2048) { rows.append(try benchYUpdate(device, repetitions: reps)) }
         rows += try benchElementwise(device, repetitions: reps)
         return rows
@@ -104,6 +105,28 @@ public enum KernelBench {
                                           rows: count, dim: dim, mask: RowMask(nodeMask: mask, n: n, pairs: pairs), keepSum: false)
             }
             rows.append(row("add+LayerNorm \(what)", "\(count)×\(dim)", t, work: 3 * Double(count * dim) * 4 / 1e9, unit: "GB/s"))
+        }
+        return rows
+    }
+
+    /// The model's input assembly as sampling runs it (concatBroadcastForward with its options) for 384
+    /// graphs, two rows of class embeddings (the passes): E symmetrised and pair-masked (384·64 pairs,
+    /// 64 + 64), X with the positional table and node mask (384·8 nodes, 256 + 256). GB/s counts a read
+    /// once and out written, to compare with the elementwise rows.
+    static func benchInputAssembly(_ d: Device, repetitions: Int) throws -> [Row] {
+        let graphs = 384, n = 8
+        let mask = try filled(d, graphs * n, 1)
+        var rows: [Row] = []
+        for (pairs, dimA, dimB, what) in [(true, 64, 64, "E"), (false, 256, 256, "X")] {
+            let count = graphs * n * (pairs ? n : 1), width = dimA + dimB
+            let a = try filled(d, count * dimA, 0.5), b = try filled(d, 2 * dimB, 0.25), out = try filled(d, count * width, 0)
+            let table = try filled(d, n * width, 0.1)
+            let t = try time(d, repetitions) {
+                try d.concatBroadcastForward(out: out, a: a, b: b, graphs: 2, positions: count / 2, dimA: dimA, dimB: dimB,
+                                             symmetricPairs: pairs ? n : nil, positional: pairs ? nil : (table, n),
+                                             mask: RowMask(nodeMask: mask, n: n, pairs: pairs))
+            }
+            rows.append(row("input assembly \(what)", "\(count)×(\(dimA)+\(dimB))", t, work: Double(count * (dimA + width)) * 4 / 1e9, unit: "GB/s"))
         }
         return rows
     }
