@@ -78,7 +78,8 @@ struct BenchSample: ParsableCommand {
         }
         let m = median(times)
         print(String(format: "run: median %.3f s (min %.3f, max %.3f) = %.2f ms per architecture, %.3g TFLOP/s",
-                     m, times.min()!, times.max()!, 1000 * m / Double(shard * devices.count), flops / m / 1e12))
+                     m, times.min()!, times.max()!, 1000 * m / Double(shard * devices.count), flops / m / 1e12)
+              + peakFraction(flops / m / 1e12, devices))
         for d in devices { if let table = try d.kernelProfileTable() { print(table, terminator: "") } }
     }
 }
@@ -120,7 +121,16 @@ struct BenchTrain: ParsableCommand {
         }
         let m = median(times)
         print(String(format: "step: median %.2f ms (min %.2f, max %.2f) = %.0f graphs/s, %.3g TFLOP/s",
-                     1000 * m, 1000 * times.min()!, 1000 * times.max()!, Double(batch) / m, flops / m / 1e12))
+                     1000 * m, 1000 * times.min()!, 1000 * times.max()!, Double(batch) / m, flops / m / 1e12)
+              + peakFraction(flops / m / 1e12, [device]))
         if let table = try device.kernelProfileTable() { print(table, terminator: "") }
     }
+}
+
+/// ", 38 % of the fp32 peak (66.9 TFLOP/s)" where every device's peak is known (NVIDIA GPUs), else "".
+func peakFraction(_ tflops: Double, _ devices: [Device]) -> String {
+    let peaks = devices.map { $0.openCLInfo?.fp32PeakTFLOPs }
+    guard !peaks.isEmpty, peaks.allSatisfy({ $0 != nil }) else { return "" }
+    let peak = peaks.reduce(0) { $0 + $1! }
+    return String(format: ", %.0f %% of the fp32 peak (%.1f TFLOP/s: SMs × fp32 lanes × 2 × boost clock)", 100 * tflops / peak, peak)
 }

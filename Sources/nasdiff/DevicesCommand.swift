@@ -19,7 +19,9 @@ struct DevicesCommand: ParsableCommand {
             print("\(mark) opencl:\(i)  \(d.platform) / \(d.name)")
             print("      type \(d.isGPU ? "GPU" : "CPU"), \(d.computeUnits) compute units, global memory \(formatBytes(d.globalMemoryBytes)), local memory \(d.localMemoryBytes / 1024) KiB, \(d.openCLCVersion)")
             if let cc = d.nvidiaComputeCapability {
-                print("      compute capability \(cc / 10).\(cc % 10)\(d.hasTensorCores ? ", GEMMs on tensor cores at float32 accuracy (3xTF32; NASDIFF_TENSOR_CORES=0 turns them off)" : "")")
+                print("      compute capability \(cc / 10).\(cc % 10), \(d.maxClockMHz) MHz"
+                      + (d.fp32PeakTFLOPs.map { String(format: ", fp32 peak %.1f TFLOP/s", $0) } ?? "")
+                      + (d.hasTensorCores ? ", GEMMs on tensor cores at float32 accuracy (3xTF32; NASDIFF_TENSOR_CORES=0 turns them off)" : ""))
             }
         }
         print("\(choice.chosen == nil ? "*" : " ") swift     the pure-Swift backend (\(Parallel.threads) threads)")

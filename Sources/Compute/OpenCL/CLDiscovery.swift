@@ -15,6 +15,8 @@ public struct OpenCLDeviceInfo: @unchecked Sendable, CustomStringConvertible {
     public let openCLCVersion: String
     /// NVIDIA's compute capability (cl_nv_device_attribute_query), e.g. 90 for an H100; nil elsewhere.
     public let nvidiaComputeCapability: Int?
+    /// CL_DEVICE_MAX_CLOCK_FREQUENCY: NVIDIA's driver reports the boost clock.
+    public let maxClockMHz: Int
     let id: cl_device_id
     /// Tests only: build options that make Kernels/linear_tc.cl run on this (non-NVIDIA) device with its
     /// products emulated in float32 ("-DTC_EMULATE=1", plus variants such as "-DTC_ASYNC=1"); nil normally.
@@ -22,6 +24,28 @@ public struct OpenCLDeviceInfo: @unchecked Sendable, CustomStringConvertible {
 
     /// Tensor-core GEMMs (Kernels/linear_tc.cl) need mma.sync with TF32 operands: sm_80 and later.
     public var hasTensorCores: Bool { isGPU && ((nvidiaComputeCapability ?? 0) >= 80 || tensorCoreEmulation != nil) }
+
+    /// The fp32 peak in TFLOP/s (an FMA counted as two), where it follows from what the driver says:
+    /// NVIDIA GPUs, SMs × fp32 lanes per SM (fixed by the compute capability) × 2 × boost clock.
+    /// nil elsewhere: OpenCL reports no lane count.
+    public var fp32PeakTFLOPs: Double? {
+        guard isGPU, let cc = nvidiaComputeCapability else { return nil }
+        return Self.nvidiaFP32PeakTFLOPs(computeCapability: cc, multiprocessors: computeUnits, clockMHz: maxClockMHz)
+    }
+
+    /// fp32 lanes per SM from NVIDIA's tuning guides: 64 on sm_60, sm_70–75 and sm_80 (V100, T4, A100),
+    /// 128 on sm_61–62, sm_86–89 and sm_90 on (RTX 30/40, H100, Blackwell).
+    static func nvidiaFP32PeakTFLOPs(computeCapability cc: Int, multiprocessors: Int, clockMHz: Int) -> Double? {
+        let lanes: Int
+        switch cc {
+        case 60, 70, 72, 75, 80: lanes = 64
+        case 61, 62, 86, 87, 89: lanes = 128
+        case 90...: lanes = 128
+        default: return nil
+        }
+        guard multiprocessors > 0, clockMHz > 0 else { return nil }
+        return Double(multiprocessors * lanes * 2) * Double(clockMHz) * 1e6 / 1e12
+    }
 
     public var description: String {
         "\(platform) / \(name) [\(isGPU ? "GPU" : "CPU")] \(computeUnits) CUs, \(formatBytes(globalMemoryBytes)), \(openCLCVersion)"
@@ -34,7 +58,7 @@ extension OpenCLDeviceInfo {
     func treatedAsGPU() -> OpenCLDeviceInfo {
         OpenCLDeviceInfo(platform: platform, name: name, isGPU: true, computeUnits: computeUnits, globalMemoryBytes: globalMemoryBytes,
                          maxAllocationBytes: maxAllocationBytes, localMemoryBytes: localMemoryBytes, openCLCVersion: openCLCVersion,
-                         nvidiaComputeCapability: nil, id: id)
+                         nvidiaComputeCapability: nil, maxClockMHz: maxClockMHz, id: id)
     }
 
     /// GPU-shaped, and with the tensor-core kernels in their emulated form (`options` adds build options
@@ -82,6 +106,7 @@ public enum OpenCLDiscovery {
                     localMemoryBytes: Int(deviceValue(d, CL_DEVICE_LOCAL_MEM_SIZE) as cl_ulong),
                     openCLCVersion: deviceString(d, cl_device_info(CL_DEVICE_OPENCL_C_VERSION)),
                     nvidiaComputeCapability: capability,
+                    maxClockMHz: Int(deviceValue(d, CL_DEVICE_MAX_CLOCK_FREQUENCY) as cl_uint),
                     id: d))
             }
         }
