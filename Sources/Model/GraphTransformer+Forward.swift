@@ -8,7 +8,7 @@ extension GraphTransformer {
 
     /// The y branch from the workspace's own y, one row per graph, into its input activations (which
     /// the backward reads).
-    private func embedConditions(_ p: Parameters, _ w: Workspace, graphs g: Int) throws -> ConditionEmbedding {
+    private func embedWorkspaceY(_ p: Parameters, _ w: Workspace, graphs g: Int) throws -> ConditionEmbedding {
         let i = w.inBlock
         try cX1.forward(p, out: i.cxb, inp: w.y0, rows: g, relu: true)
         try cX2.forward(p, out: i.cX, inp: i.cxb, rows: g)
@@ -24,8 +24,9 @@ extension GraphTransformer {
     /// graph i takes row i / (graphs / r), so consecutive blocks of graphs share a y (a sampler's passes).
     public func forward(_ p: Parameters, _ w: Workspace, graphs g: Int, conditions: ConditionEmbedding? = nil) throws {
         guard g > 0, g <= w.capacity else { throw ModelError.invalidConfig("batch of \(g) graphs does not fit a workspace of \(w.capacity)") }
-        if let r = conditions?.rows, g % r != 0 {
-            throw ModelError.invalidConfig("\(r) condition rows do not split a batch of \(g) graphs evenly")
+        if let r = conditions?.rows {
+            guard g % r == 0 else { throw ModelError.invalidConfig("\(r) condition rows do not split a batch of \(g) graphs evenly") }
+            guard !w.training else { throw ModelError.invalidConfig("embedded conditions are for sampling: the backward reads y's branch from the workspace") }
         }
         let c = config, d = p.device, n = w.n, rn = g * n, re = g * n * n, i = w.inBlock
         let cxw = c.dx - c.nodeEmbed, cew = c.de - c.edgeEmbed
@@ -34,7 +35,7 @@ extension GraphTransformer {
         // padding zeroed.
         try xIn1.forward(p, out: i.xb, inp: w.x0, rows: rn, relu: true)
         try xIn2.forward(p, out: i.xd, inp: i.xb, rows: rn, relu: true)
-        let y = try conditions ?? embedConditions(p, w, graphs: g)
+        let y = try conditions ?? embedWorkspaceY(p, w, graphs: g)
         let perRow = g / y.rows   // graphs that share one row of y
         try d.concatBroadcastForward(out: i.x, a: i.xd, b: y.cX, graphs: y.rows, positions: perRow * n, dimA: c.nodeEmbed, dimB: cxw,
                                      positional: (w.positional.all, n), mask: RowMask(nodeMask: w.nodeMask, n: n, pairs: false))

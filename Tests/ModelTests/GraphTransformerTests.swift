@@ -144,6 +144,8 @@ final class GraphTransformerTests: XCTestCase {
             let err = zip(got, want).map { abs($0 - $1) }.max() ?? .nan
             XCTAssertLessThan(err, 1e-6, "\(d.cl == nil ? "Swift" : d.isGPU ? "GPU-shaped" : "CPU-shaped"): max abs err \(err)")
             XCTAssertThrowsError(try model.forward(p, w, graphs: 3, conditions: embedded), "2 rows cannot split 3 graphs")
+            let training = try model.makeWorkspace(device: d, capacity: g, training: true)
+            XCTAssertThrowsError(try model.forward(p, training, graphs: g, conditions: embedded), "training's backward needs its own y branch")
             // A slice of the rows: graphs 0 and 1 on the second row.
             try model.forward(p, w, graphs: 2, conditions: embedded.rows(1, 1))
             let sliced = try d.download(w.out.xLogits.sub(0, 2 * 4 * 3))
