@@ -117,6 +117,9 @@ final class ConcatTests: XCTestCase {
             }
             XCTAssertThrowsError(try d.concatBroadcastForward(out: fusedE.all, a: a.all, b: b.all, graphs: 2, positions: 2 * n * n, dimA: dimA, dimB: dimB,
                                                               symmetricPairs: 5), "\(name): pairs of another n")
+            XCTAssertThrowsError(try d.concatBroadcastForward(out: fusedE.all, a: a.all, b: b.all, graphs: 2, positions: 2 * n * n, dimA: dimA, dimB: dimB,
+                                                              symmetricPairs: n, mask: RowMask(nodeMask: d.makeBuffer(count: pairs).all, n: n, pairs: false)),
+                                 "\(name): a node mask on symmetrised pairs")
         }
         if results.count == 2 { XCTAssertEqual(results[0], results[1], "kernel against twin") }
     }

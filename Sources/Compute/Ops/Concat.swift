@@ -1,5 +1,7 @@
 // Concatenation with a per-graph vector broadcast over positions (dinas-spec §3.2: the class
 // embedding cX is appended to every node, cE to every pair). a (G, P, A), b (G, B) → out (G, P, A + B).
+// The forward also takes the rest of the model's input assembly (positions, symmetrisation, mask), so
+// that each input is written once.
 
 public extension Device {
     /// out[g,p,0..<A] = a[g,p,:]; out[g,p,A..<A+B] = b[g,:]. In the same pass, where asked, as the
@@ -23,6 +25,9 @@ public extension Device {
             }
             if out.buffer === a.buffer && out.offset < a.offset + rows * dimA && a.offset < out.offset + rows * width {
                 throw ComputeError.invalidSize(op: op, detail: "out overlaps a, whose mirrored rows it reads")
+            }
+            if let mask, mask.n != n || !mask.pairs {
+                throw ComputeError.invalidSize(op: op, detail: "symmetrised pairs of \(n) nodes need a pair mask of \(n) nodes")
             }
         }
         if let positional {
