@@ -10,9 +10,8 @@
 // The host builds this file only for NVIDIA GPUs (with -DNVIDIA_TENSOR_CORES=1); elsewhere it is
 // empty, and a failed build falls back to linear.cl (NASDIFF_TENSOR_CORES=0 forces that, for
 // comparisons). Tests build it for PoCL with -DTC_EMULATE=1 instead: each item then computes its
-// fragments' results from the staged slabs in plain float32, so the staging, the cp.async pipeline and
-// the epilogues (the fused edge attention's too, with register staging) run there; the fragment loads
-// and the mma itself are left to the GPU.
+// fragments' results from the staged slabs in plain float32, so the staging and the epilogues (the
+// fused edge attention's too) run there; the fragment loads and the mma itself are left to the GPU.
 //
 // Tiling: a work-group of WARPS_M × WARPS_N warps computes a BM×BN tile of C; each warp a
 // (BM/WARPS_M)×(BN/WARPS_N) block as MT×NT mma tiles of 16×8. BK-deep slabs of A and B are staged in
@@ -39,18 +38,6 @@
 #define TC_WARPS_N 2
 #endif
 #define TC_THREADS (32 * TC_WARPS_M * TC_WARPS_N)
-// TC_ASYNC=1 (NASDIFF_TC_OPTIONS="-DTC_ASYNC=1", not yet timed on a GPU) stages slabs with cp.async into
-// TC_STAGES buffers instead of through registers: no staging registers, one barrier per slab, and
-// TC_STAGES − 1 slabs in flight while the tensor cores work. Two stages of 32-deep slabs take 36 KB of
-// the 48 KB a group may have; three or four need TC_BK=16 (30 or 40 KB).
-#ifndef TC_ASYNC
-#define TC_ASYNC 0
-#endif
-#ifndef TC_STAGES
-#define TC_STAGES 2
-#endif
-#define TC_BUFFERS (TC_ASYNC ? TC_STAGES : 1)
-
 #define TC_STAGING_HELPERS_ONLY 1
 #include "tc_staging.cl"
 #include "gemm_epilogue.cl"
@@ -103,32 +90,10 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     const int slabs = (k_end - k_begin + TC_BK - 1) / TC_BK;
     // 16-byte loads need every row of the operand to start 16-byte aligned (slab offsets are multiples of 4).
     const int vec_a = (lda % 4 == 0) && ((size_t)A % 16 == 0), vec_b = (ldb % 4 == 0) && ((size_t)B % 16 == 0);
-#if TC_ASYNC
-    for (int s = 0; s < TC_STAGES - 1; ++s) {
-        if (s < slabs) {
-            tc_copy_async(As + s * TC_SLAB(BM), A, lda, m0, M, k_begin + s * TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
-            tc_copy_async(Bs + s * TC_SLAB(BN), B, ldb, n0, N, k_begin + s * TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
-        }
-        tc_async_commit();   // empty groups too, so that group s always holds slab s
-    }
-#else
     float4 ra[TC_BK * 64 / TC_THREADS / 4], rb[TC_BK * 64 / TC_THREADS / 4];   // per_a, per_b of 64-tiles
     tc_load(ra, A, lda, m0, M, k_begin, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
     tc_load(rb, B, ldb, n0, N, k_begin, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
-#endif
     for (int s = 0; s < slabs; ++s) {
-#if TC_ASYNC
-        tc_async_wait(TC_STAGES - 2);   // this thread's copies of slab s have landed
-        barrier(CLK_LOCAL_MEM_FENCE);   // everyone's have, and everyone is done with slab s − 1's buffer
-        const int next = s + TC_STAGES - 1, nb = next % TC_STAGES;
-        if (next < slabs) {
-            tc_copy_async(As + nb * TC_SLAB(BM), A, lda, m0, M, k_begin + next * TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
-            tc_copy_async(Bs + nb * TC_SLAB(BN), B, ldb, n0, N, k_begin + next * TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
-        }
-        tc_async_commit();
-        __local const float* as = As + (s % TC_STAGES) * TC_SLAB(BM);
-        __local const float* bs = Bs + (s % TC_STAGES) * TC_SLAB(BN);
-#else
         const int kt = k_begin + s * TC_BK;
         tc_store(As, ra, BM, a_along_k, nthreads, per_a, tid);
         tc_store(Bs, rb, BN, b_along_k, nthreads, per_b, tid);
@@ -137,9 +102,6 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
             tc_load(ra, A, lda, m0, M, kt + TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
             tc_load(rb, B, ldb, n0, N, kt + TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
         }
-        __local const float* as = As;
-        __local const float* bs = Bs;
-#endif
 #if TC_EMULATE
         #pragma unroll 1   // PoCL's work-group compiler slows down steeply with code size
 #else
@@ -157,7 +119,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
                     for (int r = 0; r < 4; ++r) {
                         const int row = wm0 + i * 16 + gid + 8 * (r / 2), col = wn0 + j * 8 + 2 * tig + r % 2;
                         float sum = 0.0f;
-                        for (int k = kk; k < kk + 8; ++k) sum += STAGED(as, row, k, BM, a_along_k) * STAGED(bs, col, k, BN, b_along_k);
+                        for (int k = kk; k < kk + 8; ++k) sum += STAGED(As, row, k, BM, a_along_k) * STAGED(Bs, col, k, BN, b_along_k);
                         acc[i][j][r] += sum;
                     }
                 }
@@ -167,17 +129,17 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
             #pragma unroll
             for (int i = 0; i < MT; ++i) {
                 const int r = wm0 + i * 16 + gid;
-                tf32_split(STAGED(as, r, kk + tig, BM, a_along_k), &a_hi[i][0], &a_lo[i][0]);
-                tf32_split(STAGED(as, r + 8, kk + tig, BM, a_along_k), &a_hi[i][1], &a_lo[i][1]);
-                tf32_split(STAGED(as, r, kk + tig + 4, BM, a_along_k), &a_hi[i][2], &a_lo[i][2]);
-                tf32_split(STAGED(as, r + 8, kk + tig + 4, BM, a_along_k), &a_hi[i][3], &a_lo[i][3]);
+                tf32_split(STAGED(As, r, kk + tig, BM, a_along_k), &a_hi[i][0], &a_lo[i][0]);
+                tf32_split(STAGED(As, r + 8, kk + tig, BM, a_along_k), &a_hi[i][1], &a_lo[i][1]);
+                tf32_split(STAGED(As, r, kk + tig + 4, BM, a_along_k), &a_hi[i][2], &a_lo[i][2]);
+                tf32_split(STAGED(As, r + 8, kk + tig + 4, BM, a_along_k), &a_hi[i][3], &a_lo[i][3]);
             }
             uint b_hi[8][2], b_lo[8][2];
             #pragma unroll
             for (int j = 0; j < NT; ++j) {
                 const int c = wn0 + j * 8 + gid;
-                tf32_split(STAGED(bs, c, kk + tig, BN, b_along_k), &b_hi[j][0], &b_lo[j][0]);
-                tf32_split(STAGED(bs, c, kk + tig + 4, BN, b_along_k), &b_hi[j][1], &b_lo[j][1]);
+                tf32_split(STAGED(Bs, c, kk + tig, BN, b_along_k), &b_hi[j][0], &b_lo[j][0]);
+                tf32_split(STAGED(Bs, c, kk + tig + 4, BN, b_along_k), &b_hi[j][1], &b_lo[j][1]);
             }
             #pragma unroll
             for (int i = 0; i < MT; ++i) {
@@ -190,13 +152,8 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
             }
 #endif
         }
-#if !TC_ASYNC
         barrier(CLK_LOCAL_MEM_FENCE);
-#endif
     }
-#if TC_ASYNC
-    barrier(CLK_LOCAL_MEM_FENCE);   // every warp is done with the buffers, which Ct may overlay (to_local)
-#endif
 
     // Fragment r of tile (i, j) is C[row + 8·(r / 2), col + r % 2].
     float factor[4][2];
@@ -236,8 +193,8 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
           int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue, int mask_n, \
           int M, int N, int K, int k_chunk, int c_slice_stride,                                              \
           int slices, int c_batch, int a_batch, int b_batch, int bias_batch) {                               \
-    __local float4 As[TC_BUFFERS * TC_SLAB(BM) / 4];   /* float4: tc_store writes 16-byte runs */         \
-    __local float4 Bs[TC_BUFFERS * TC_SLAB(BN) / 4];                                                       \
+    __local float4 As[TC_SLAB(BM) / 4];   /* float4: tc_store writes 16-byte runs */         \
+    __local float4 Bs[TC_SLAB(BN) / 4];                                                       \
     const int member = get_group_id(2) / slices, slice = get_group_id(2) % slices;                          \
     tc_gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,   \
                  bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,    \
@@ -250,7 +207,8 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
 // (223 registers per item, so one group per SM; whole sampling and training runs were 2–6 % slower with
 // them, though one backward shape was 7 % faster) and 32×32 tiles of one warp for the per-graph products
 // (slower weight gradients). Other warp counts for the 64-tile (NASDIFF_TC_WARPS 2x4, 4x2, 4x4, 1x2) and a
-// second staging buffer with one barrier per slab were no faster.
+// second staging buffer with one barrier per slab were no faster; nor was staging by cp.async into 2, 3
+// or 4 buffers (no staging registers, one barrier per slab, more slabs in flight).
 TC_GEMM_KERNEL(gemm_tc_nt_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 1, 1)
 TC_GEMM_KERNEL(gemm_tc_nn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 1, 0)
 TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)
@@ -260,19 +218,18 @@ TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)
 __kernel __attribute__((reqd_work_group_size(TC_THREADS, 1, 1)))
 void edge_attention_tc_64(EDGE_ATTENTION_ARGS) {
     // float4: tc_store writes 16-byte runs. As, Bs; then Ct, Ks, Vs (edge_attention.cl).
-    __local float4 S[EDGE_LOCAL_FLOATS(2 * TC_BUFFERS * TC_SLAB(64)) / 4];
+    __local float4 S[EDGE_LOCAL_FLOATS(2 * TC_SLAB(64)) / 4];
     __local float* L = (__local float*)S;
 #if TC_EMULATE
     // PoCL 3.1's work-group compiler did not finish this kernel (minutes in LLVM passes) with the staging
-    // buffers overlaid by Ct; apart, it takes seconds (with register staging; with cp.async it does not
-    // finish either way). The overlay itself is tested in linear.cl's edge_attention_64, whose GEMM loop
+    // buffers overlaid by Ct; apart, it takes seconds. The overlay itself is tested in linear.cl's edge_attention_64, whose GEMM loop
     // also ends at a barrier.
-    __local float4 As[TC_BUFFERS * TC_SLAB(64) / 4], Bs[TC_BUFFERS * TC_SLAB(64) / 4];
+    __local float4 As[TC_SLAB(64) / 4], Bs[TC_SLAB(64) / 4];
     __local float* A_stage = (__local float*)As;
     __local float* B_stage = (__local float*)Bs;
 #else
     __local float* A_stage = L;
-    __local float* B_stage = L + TC_BUFFERS * TC_SLAB(64);
+    __local float* B_stage = L + TC_SLAB(64);
 #endif
     tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
                  A_stage, B_stage, 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, L, 1);

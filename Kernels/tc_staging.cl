@@ -62,55 +62,13 @@ __attribute__((always_inline)) inline void tc_store(__local float* L, const floa
     for (int p = 0; p < per / 4; ++p) *(__local float4*)(L + tc_staged_at(tid + p * nthreads, BX, along_k)) = r[p];
 }
 
-// The same slab and layout copied by cp.async (sm_80 and later; TC_ASYNC=1 in linear_tc.cl): global
-// memory goes to local memory without passing through registers, so a slab in flight costs no
-// registers and more of them can be in flight. A copy's source size below its width zero-fills the
-// rest, which keeps the padding past the matrix. Each thread issues its copies, then commits them as
-// one group; tc_async_wait(N) returns when at most N of its groups are still in flight, and a barrier
-// after it makes every thread's copies visible to the group. Other devices (PoCL in the tests) run the
-// same copies synchronously, so the addressing is tested anywhere.
-#if NVIDIA_TENSOR_CORES
-#define TC_COPY16(dst, src, bytes) asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" \
-    :: "r"((uint)(size_t)(dst)), "l"(src), "r"(bytes) : "memory")
-#define TC_COPY4(dst, src, bytes) asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" \
-    :: "r"((uint)(size_t)(dst)), "l"(src), "r"(bytes) : "memory")
-#define tc_async_commit() asm volatile("cp.async.commit_group;" ::: "memory")
-#define tc_async_wait(N) asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory")
-#else
-__attribute__((always_inline)) inline void tc_copy_now(__local float* dst, __global const float* src, int width, int bytes) {
-    for (int t = 0; t < width / 4; ++t) dst[t] = 4 * t < bytes ? src[t] : 0.0f;
-}
-#define TC_COPY16(dst, src, bytes) tc_copy_now((dst), (src), 16, (bytes))
-#define TC_COPY4(dst, src, bytes) tc_copy_now((dst), (src), 4, (bytes))
-#define tc_async_commit()
-#define tc_async_wait(N)
-#endif
-
-// tc_load + tc_store as copies in flight (commit them with tc_async_commit). A run outside the matrix
-// copies nothing from `src` itself, a valid address.
-__attribute__((always_inline)) inline void tc_copy_async(__local float* L, __global const float* src, int ld, int x0,
-                                                         int x_end, int k0, int k_end, const int BX, const int along_k,
-                                                         const int nthreads, const int per, int tid, int vec) {
-    #pragma unroll
-    for (int p = 0; p < per / 4; ++p) {
-        int inside;
-        __global const float* run = tc_run(tid + p * nthreads, src, ld, x0, x_end, k0, k_end, BX, along_k, &inside);
-        __local float* dst = L + tc_staged_at(tid + p * nthreads, BX, along_k);
-        if (vec) TC_COPY16(dst, inside > 0 ? run : src, 4 * inside);
-        else {
-            #pragma unroll
-            for (int t = 0; t < 4; ++t) TC_COPY4(dst + t, t < inside ? run + t : src, t < inside ? 4 : 0);
-        }
-    }
-}
-
 #ifndef TC_STAGING_HELPERS_ONLY
 // One group of 128 items stages the 64-wide slab at (x0, k0) of src (x < x_end and k < k_end valid) into
-// local memory, through registers or (copy_async) by tc_copy_async, and copies the whole staged buffer,
-// padding included, to out (TC_SLAB(64) floats).
+// local memory, through registers as the GEMMs do, and copies the whole staged buffer, padding included,
+// to out (TC_SLAB(64) floats).
 __kernel __attribute__((reqd_work_group_size(128, 1, 1)))
 void tc_stage_slab(__global float* out, int out_off, __global const float* src, int src_off, int ld,
-                   int x0, int x_end, int k0, int k_end, int along_k, int copy_async) {
+                   int x0, int x_end, int k0, int k_end, int along_k) {
     const int BX = 64, nthreads = 128, per = TC_BK * BX / nthreads, slab = TC_SLAB(64);
     __local float4 staged[TC_SLAB(64) / 4];
     __local float* L = (__local float*)staged;
@@ -119,15 +77,9 @@ void tc_stage_slab(__global float* out, int out_off, __global const float* src, 
     for (int i = tid; i < slab; i += nthreads) L[i] = -1.0f;   // padding stays -1: shows stray writes
     barrier(CLK_LOCAL_MEM_FENCE);
     const int vec = ld % 4 == 0 && (size_t)src % 16 == 0;
-    if (copy_async) {
-        tc_copy_async(L, src, ld, x0, x_end, k0, k_end, BX, along_k, nthreads, per, tid, vec);
-        tc_async_commit();
-        tc_async_wait(0);
-    } else {
-        float4 r[TC_BK * 64 / 128 / 4];
-        tc_load(r, src, ld, x0, x_end, k0, k_end, BX, along_k, nthreads, per, tid, vec);
-        tc_store(L, r, BX, along_k, nthreads, per, tid);
-    }
+    float4 r[TC_BK * 64 / 128 / 4];
+    tc_load(r, src, ld, x0, x_end, k0, k_end, BX, along_k, nthreads, per, tid, vec);
+    tc_store(L, r, BX, along_k, nthreads, per, tid);
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int i = tid; i < slab; i += nthreads) out[i] = L[i];
 }

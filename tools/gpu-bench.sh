@@ -2,7 +2,7 @@
 # Every H100 measurement of issues 2 and 5 in one go, on a GPU machine without Swift: the static
 # binary (tools/build-static.sh → dist/nasdiff) against the PyTorch reference, same machine, same run.
 #   bash tools/gpu-bench.sh [stage ...]
-# stages: info selftest kernels sample train parity profile (the default set), fusions async simt variants tiles compiled
+# stages: info selftest kernels sample train parity profile (the default set), fusions simt variants tiles compiled
 # Output goes to the terminal and to $OUT/gpu-bench.log (OUT defaults to /tmp/gpu-bench).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -39,12 +39,11 @@ stage_sample() {
     run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
     run 300 "$PY" "$REF" --device cuda bench --preset dinas --batch 192 --repetitions 3
 }
-stage_fusions() {  # sampling without the fused y update; then also without the batched linears (and training
-                   # without them); then also without the fused edge attention
-    NASDIFF_FUSED_Y_UPDATE=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
-    NASDIFF_FUSED_Y_UPDATE=0 NASDIFF_BATCHED_LINEAR=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
+stage_fusions() {  # sampling and training without the batched linears; then sampling also without the fused
+                   # edge attention
+    NASDIFF_BATCHED_LINEAR=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
     NASDIFF_BATCHED_LINEAR=0 run 200 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 5
-    NASDIFF_FUSED_Y_UPDATE=0 NASDIFF_BATCHED_LINEAR=0 NASDIFF_FUSED_EDGE_ATTENTION=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
+    NASDIFF_BATCHED_LINEAR=0 NASDIFF_FUSED_EDGE_ATTENTION=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
 }
 stage_simt() {  # the same sampling and training workloads with the float32 GEMMs, for the ratio
     NASDIFF_TENSOR_CORES=0 run 300 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
@@ -70,18 +69,6 @@ stage_variants() {  # tensor-core GEMM build options (Kernels/linear_tc.cl) on t
         echo "NASDIFF_TC_OPTIONS='$opts'" | tee -a "$LOG"
         NASDIFF_BUILD_LOG=1 NASDIFF_TC_OPTIONS="$opts -cl-nv-verbose" run 120 "$NASDIFF" bench kernels --repetitions 10 2>&1 \
             | grep -E -A1 "Compiling entry.*gemm_tc_nt|^linear|spill" | grep -v "^--"
-    done
-}
-stage_async() {  # cp.async staging of the tensor-core GEMMs (TC_ASYNC, first built blind in the sixth session)
-                 # against the register staging, same call: correctness, the driver's registers, then speed
-    for opts in "" "-DTC_ASYNC=1" "-DTC_ASYNC=1 -DTC_STAGES=3 -DTC_BK=16" "-DTC_ASYNC=1 -DTC_STAGES=4 -DTC_BK=16"; do
-        echo "NASDIFF_TC_OPTIONS='$opts'" | tee -a "$LOG"
-        # the whole output goes to the log; the terminal gets the driver's registers and any failure
-        NASDIFF_BUILD_LOG=1 NASDIFF_TC_OPTIONS="$opts -cl-nv-verbose" run 120 "$NASDIFF" selftest 2>&1 \
-            | grep -E -A3 "Compiling entry.*(gemm_tc|edge_attention_tc)|FAIL|note:|exit" | grep -E "Compiling|Used|FAIL|note:|exit"
-        NASDIFF_TC_OPTIONS="$opts" run 120 "$NASDIFF" bench kernels --repetitions 10
-        NASDIFF_TC_OPTIONS="$opts" run 120 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
-        NASDIFF_TC_OPTIONS="$opts" run 120 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 3
     done
 }
 stage_tiles() {  # the float32 GEMMs' tile edge: the size-based choice against 64 everywhere (the tensor-core

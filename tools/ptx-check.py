@@ -6,7 +6,7 @@ ptxas, so the figures approximate the driver's: for the tensor-core GEMMs this g
 registers (nt/nn/tn) where the H100's driver reported 153/156/145.
 
   pip install llvmlite nvidia-cuda-nvcc-cu12        # LLVM with NVPTX; ptxas
-  python3 tools/ptx-check.py Kernels/linear_tc.cl -D TC_ASYNC=1 [--kernel REGEX] [--ptx out.ptx]
+  python3 tools/ptx-check.py Kernels/linear_tc.cl -D TC_BK=16 [--kernel REGEX] [--ptx out.ptx]
 
 The OpenCL built-ins the kernels call (get_local_id, barrier, min, exp, ...) are supplied below as
 NVVM intrinsics; add one to RUNTIME when clang leaves a new one undefined."""

@@ -1068,9 +1068,8 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
 // The host builds this file only for NVIDIA GPUs (with -DNVIDIA_TENSOR_CORES=1); elsewhere it is
 // empty, and a failed build falls back to linear.cl (NASDIFF_TENSOR_CORES=0 forces that, for
 // comparisons). Tests build it for PoCL with -DTC_EMULATE=1 instead: each item then computes its
-// fragments' results from the staged slabs in plain float32, so the staging, the cp.async pipeline and
-// the epilogues (the fused edge attention's too, with register staging) run there; the fragment loads
-// and the mma itself are left to the GPU.
+// fragments' results from the staged slabs in plain float32, so the staging and the epilogues (the
+// fused edge attention's too) run there; the fragment loads and the mma itself are left to the GPU.
 //
 // Tiling: a work-group of WARPS_M × WARPS_N warps computes a BM×BN tile of C; each warp a
 // (BM/WARPS_M)×(BN/WARPS_N) block as MT×NT mma tiles of 16×8. BK-deep slabs of A and B are staged in
@@ -1097,18 +1096,6 @@ __kernel void linear_bias_grad_cpu(__global float* dbias, int dbias_off, __globa
 #define TC_WARPS_N 2
 #endif
 #define TC_THREADS (32 * TC_WARPS_M * TC_WARPS_N)
-// TC_ASYNC=1 (NASDIFF_TC_OPTIONS="-DTC_ASYNC=1", not yet timed on a GPU) stages slabs with cp.async into
-// TC_STAGES buffers instead of through registers: no staging registers, one barrier per slab, and
-// TC_STAGES − 1 slabs in flight while the tensor cores work. Two stages of 32-deep slabs take 36 KB of
-// the 48 KB a group may have; three or four need TC_BK=16 (30 or 40 KB).
-#ifndef TC_ASYNC
-#define TC_ASYNC 0
-#endif
-#ifndef TC_STAGES
-#define TC_STAGES 2
-#endif
-#define TC_BUFFERS (TC_ASYNC ? TC_STAGES : 1)
-
 #define TC_STAGING_HELPERS_ONLY 1
 #include "tc_staging.cl"
 #include "gemm_epilogue.cl"
@@ -1161,32 +1148,10 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
     const int slabs = (k_end - k_begin + TC_BK - 1) / TC_BK;
     // 16-byte loads need every row of the operand to start 16-byte aligned (slab offsets are multiples of 4).
     const int vec_a = (lda % 4 == 0) && ((size_t)A % 16 == 0), vec_b = (ldb % 4 == 0) && ((size_t)B % 16 == 0);
-#if TC_ASYNC
-    for (int s = 0; s < TC_STAGES - 1; ++s) {
-        if (s < slabs) {
-            tc_copy_async(As + s * TC_SLAB(BM), A, lda, m0, M, k_begin + s * TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
-            tc_copy_async(Bs + s * TC_SLAB(BN), B, ldb, n0, N, k_begin + s * TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
-        }
-        tc_async_commit();   // empty groups too, so that group s always holds slab s
-    }
-#else
     float4 ra[TC_BK * 64 / TC_THREADS / 4], rb[TC_BK * 64 / TC_THREADS / 4];   // per_a, per_b of 64-tiles
     tc_load(ra, A, lda, m0, M, k_begin, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
     tc_load(rb, B, ldb, n0, N, k_begin, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
-#endif
     for (int s = 0; s < slabs; ++s) {
-#if TC_ASYNC
-        tc_async_wait(TC_STAGES - 2);   // this thread's copies of slab s have landed
-        barrier(CLK_LOCAL_MEM_FENCE);   // everyone's have, and everyone is done with slab s − 1's buffer
-        const int next = s + TC_STAGES - 1, nb = next % TC_STAGES;
-        if (next < slabs) {
-            tc_copy_async(As + nb * TC_SLAB(BM), A, lda, m0, M, k_begin + next * TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
-            tc_copy_async(Bs + nb * TC_SLAB(BN), B, ldb, n0, N, k_begin + next * TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
-        }
-        tc_async_commit();
-        __local const float* as = As + (s % TC_STAGES) * TC_SLAB(BM);
-        __local const float* bs = Bs + (s % TC_STAGES) * TC_SLAB(BN);
-#else
         const int kt = k_begin + s * TC_BK;
         tc_store(As, ra, BM, a_along_k, nthreads, per_a, tid);
         tc_store(Bs, rb, BN, b_along_k, nthreads, per_b, tid);
@@ -1195,9 +1160,6 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
             tc_load(ra, A, lda, m0, M, kt + TC_BK, k_end, BM, a_along_k, nthreads, per_a, tid, vec_a);
             tc_load(rb, B, ldb, n0, N, kt + TC_BK, k_end, BN, b_along_k, nthreads, per_b, tid, vec_b);
         }
-        __local const float* as = As;
-        __local const float* bs = Bs;
-#endif
 #if TC_EMULATE
         #pragma unroll 1   // PoCL's work-group compiler slows down steeply with code size
 #else
@@ -1215,7 +1177,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
                     for (int r = 0; r < 4; ++r) {
                         const int row = wm0 + i * 16 + gid + 8 * (r / 2), col = wn0 + j * 8 + 2 * tig + r % 2;
                         float sum = 0.0f;
-                        for (int k = kk; k < kk + 8; ++k) sum += STAGED(as, row, k, BM, a_along_k) * STAGED(bs, col, k, BN, b_along_k);
+                        for (int k = kk; k < kk + 8; ++k) sum += STAGED(As, row, k, BM, a_along_k) * STAGED(Bs, col, k, BN, b_along_k);
                         acc[i][j][r] += sum;
                     }
                 }
@@ -1225,17 +1187,17 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
             #pragma unroll
             for (int i = 0; i < MT; ++i) {
                 const int r = wm0 + i * 16 + gid;
-                tf32_split(STAGED(as, r, kk + tig, BM, a_along_k), &a_hi[i][0], &a_lo[i][0]);
-                tf32_split(STAGED(as, r + 8, kk + tig, BM, a_along_k), &a_hi[i][1], &a_lo[i][1]);
-                tf32_split(STAGED(as, r, kk + tig + 4, BM, a_along_k), &a_hi[i][2], &a_lo[i][2]);
-                tf32_split(STAGED(as, r + 8, kk + tig + 4, BM, a_along_k), &a_hi[i][3], &a_lo[i][3]);
+                tf32_split(STAGED(As, r, kk + tig, BM, a_along_k), &a_hi[i][0], &a_lo[i][0]);
+                tf32_split(STAGED(As, r + 8, kk + tig, BM, a_along_k), &a_hi[i][1], &a_lo[i][1]);
+                tf32_split(STAGED(As, r, kk + tig + 4, BM, a_along_k), &a_hi[i][2], &a_lo[i][2]);
+                tf32_split(STAGED(As, r + 8, kk + tig + 4, BM, a_along_k), &a_hi[i][3], &a_lo[i][3]);
             }
             uint b_hi[8][2], b_lo[8][2];
             #pragma unroll
             for (int j = 0; j < NT; ++j) {
                 const int c = wn0 + j * 8 + gid;
-                tf32_split(STAGED(bs, c, kk + tig, BN, b_along_k), &b_hi[j][0], &b_lo[j][0]);
-                tf32_split(STAGED(bs, c, kk + tig + 4, BN, b_along_k), &b_hi[j][1], &b_lo[j][1]);
+                tf32_split(STAGED(Bs, c, kk + tig, BN, b_along_k), &b_hi[j][0], &b_lo[j][0]);
+                tf32_split(STAGED(Bs, c, kk + tig + 4, BN, b_along_k), &b_hi[j][1], &b_lo[j][1]);
             }
             #pragma unroll
             for (int i = 0; i < MT; ++i) {
@@ -1248,13 +1210,8 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
             }
 #endif
         }
-#if !TC_ASYNC
         barrier(CLK_LOCAL_MEM_FENCE);
-#endif
     }
-#if TC_ASYNC
-    barrier(CLK_LOCAL_MEM_FENCE);   // every warp is done with the buffers, which Ct may overlay (to_local)
-#endif
 
     // Fragment r of tile (i, j) is C[row + 8·(r / 2), col + r % 2].
     float factor[4][2];
@@ -1294,8 +1251,8 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
           int has_bias, int accumulate, __global const float* mask, int mask_off, int epilogue, int mask_n, \
           int M, int N, int K, int k_chunk, int c_slice_stride,                                              \
           int slices, int c_batch, int a_batch, int b_batch, int bias_batch) {                               \
-    __local float4 As[TC_BUFFERS * TC_SLAB(BM) / 4];   /* float4: tc_store writes 16-byte runs */         \
-    __local float4 Bs[TC_BUFFERS * TC_SLAB(BN) / 4];                                                       \
+    __local float4 As[TC_SLAB(BM) / 4];   /* float4: tc_store writes 16-byte runs */         \
+    __local float4 Bs[TC_SLAB(BN) / 4];                                                       \
     const int member = get_group_id(2) / slices, slice = get_group_id(2) % slices;                          \
     tc_gemm_tile(C + C_off + member * c_batch, A + A_off + member * a_batch, B + B_off + member * b_batch,   \
                  bias + bias_off + member * bias_batch, has_bias, accumulate, mask + mask_off, epilogue,    \
@@ -1308,7 +1265,8 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
 // (223 registers per item, so one group per SM; whole sampling and training runs were 2–6 % slower with
 // them, though one backward shape was 7 % faster) and 32×32 tiles of one warp for the per-graph products
 // (slower weight gradients). Other warp counts for the 64-tile (NASDIFF_TC_WARPS 2x4, 4x2, 4x4, 1x2) and a
-// second staging buffer with one barrier per slab were no faster.
+// second staging buffer with one barrier per slab were no faster; nor was staging by cp.async into 2, 3
+// or 4 buffers (no staging registers, one barrier per slab, more slabs in flight).
 TC_GEMM_KERNEL(gemm_tc_nt_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 1, 1)
 TC_GEMM_KERNEL(gemm_tc_nn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 1, 0)
 TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)
@@ -1318,19 +1276,18 @@ TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)
 __kernel __attribute__((reqd_work_group_size(TC_THREADS, 1, 1)))
 void edge_attention_tc_64(EDGE_ATTENTION_ARGS) {
     // float4: tc_store writes 16-byte runs. As, Bs; then Ct, Ks, Vs (edge_attention.cl).
-    __local float4 S[EDGE_LOCAL_FLOATS(2 * TC_BUFFERS * TC_SLAB(64)) / 4];
+    __local float4 S[EDGE_LOCAL_FLOATS(2 * TC_SLAB(64)) / 4];
     __local float* L = (__local float*)S;
 #if TC_EMULATE
     // PoCL 3.1's work-group compiler did not finish this kernel (minutes in LLVM passes) with the staging
-    // buffers overlaid by Ct; apart, it takes seconds (with register staging; with cp.async it does not
-    // finish either way). The overlay itself is tested in linear.cl's edge_attention_64, whose GEMM loop
+    // buffers overlaid by Ct; apart, it takes seconds. The overlay itself is tested in linear.cl's edge_attention_64, whose GEMM loop
     // also ends at a barrier.
-    __local float4 As[TC_BUFFERS * TC_SLAB(64) / 4], Bs[TC_BUFFERS * TC_SLAB(64) / 4];
+    __local float4 As[TC_SLAB(64) / 4], Bs[TC_SLAB(64) / 4];
     __local float* A_stage = (__local float*)As;
     __local float* B_stage = (__local float*)Bs;
 #else
     __local float* A_stage = L;
-    __local float* B_stage = L + TC_BUFFERS * TC_SLAB(64);
+    __local float* B_stage = L + TC_SLAB(64);
 #endif
     tc_gemm_tile(fe, E + E_off, Wp + Wp_off, bmul, 0, 0, mask, 0, 1, graphs * n * n, blocks * 64, de, de, 0, 0,
                  A_stage, B_stage, 64, 64, TC_WARPS_M, TC_WARPS_N, 64 / TC_WARPS_M / 16, 64 / TC_WARPS_N / 8, 1, 1, L, 1);
@@ -1788,55 +1745,13 @@ __attribute__((always_inline)) inline void tc_store(__local float* L, const floa
     for (int p = 0; p < per / 4; ++p) *(__local float4*)(L + tc_staged_at(tid + p * nthreads, BX, along_k)) = r[p];
 }
 
-// The same slab and layout copied by cp.async (sm_80 and later; TC_ASYNC=1 in linear_tc.cl): global
-// memory goes to local memory without passing through registers, so a slab in flight costs no
-// registers and more of them can be in flight. A copy's source size below its width zero-fills the
-// rest, which keeps the padding past the matrix. Each thread issues its copies, then commits them as
-// one group; tc_async_wait(N) returns when at most N of its groups are still in flight, and a barrier
-// after it makes every thread's copies visible to the group. Other devices (PoCL in the tests) run the
-// same copies synchronously, so the addressing is tested anywhere.
-#if NVIDIA_TENSOR_CORES
-#define TC_COPY16(dst, src, bytes) asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;" \
-    :: "r"((uint)(size_t)(dst)), "l"(src), "r"(bytes) : "memory")
-#define TC_COPY4(dst, src, bytes) asm volatile("cp.async.ca.shared.global [%0], [%1], 4, %2;" \
-    :: "r"((uint)(size_t)(dst)), "l"(src), "r"(bytes) : "memory")
-#define tc_async_commit() asm volatile("cp.async.commit_group;" ::: "memory")
-#define tc_async_wait(N) asm volatile("cp.async.wait_group %0;" :: "n"(N) : "memory")
-#else
-__attribute__((always_inline)) inline void tc_copy_now(__local float* dst, __global const float* src, int width, int bytes) {
-    for (int t = 0; t < width / 4; ++t) dst[t] = 4 * t < bytes ? src[t] : 0.0f;
-}
-#define TC_COPY16(dst, src, bytes) tc_copy_now((dst), (src), 16, (bytes))
-#define TC_COPY4(dst, src, bytes) tc_copy_now((dst), (src), 4, (bytes))
-#define tc_async_commit()
-#define tc_async_wait(N)
-#endif
-
-// tc_load + tc_store as copies in flight (commit them with tc_async_commit). A run outside the matrix
-// copies nothing from `src` itself, a valid address.
-__attribute__((always_inline)) inline void tc_copy_async(__local float* L, __global const float* src, int ld, int x0,
-                                                         int x_end, int k0, int k_end, const int BX, const int along_k,
-                                                         const int nthreads, const int per, int tid, int vec) {
-    #pragma unroll
-    for (int p = 0; p < per / 4; ++p) {
-        int inside;
-        __global const float* run = tc_run(tid + p * nthreads, src, ld, x0, x_end, k0, k_end, BX, along_k, &inside);
-        __local float* dst = L + tc_staged_at(tid + p * nthreads, BX, along_k);
-        if (vec) TC_COPY16(dst, inside > 0 ? run : src, 4 * inside);
-        else {
-            #pragma unroll
-            for (int t = 0; t < 4; ++t) TC_COPY4(dst + t, t < inside ? run + t : src, t < inside ? 4 : 0);
-        }
-    }
-}
-
 #ifndef TC_STAGING_HELPERS_ONLY
 // One group of 128 items stages the 64-wide slab at (x0, k0) of src (x < x_end and k < k_end valid) into
-// local memory, through registers or (copy_async) by tc_copy_async, and copies the whole staged buffer,
-// padding included, to out (TC_SLAB(64) floats).
+// local memory, through registers as the GEMMs do, and copies the whole staged buffer, padding included,
+// to out (TC_SLAB(64) floats).
 __kernel __attribute__((reqd_work_group_size(128, 1, 1)))
 void tc_stage_slab(__global float* out, int out_off, __global const float* src, int src_off, int ld,
-                   int x0, int x_end, int k0, int k_end, int along_k, int copy_async) {
+                   int x0, int x_end, int k0, int k_end, int along_k) {
     const int BX = 64, nthreads = 128, per = TC_BK * BX / nthreads, slab = TC_SLAB(64);
     __local float4 staged[TC_SLAB(64) / 4];
     __local float* L = (__local float*)staged;
@@ -1845,177 +1760,13 @@ void tc_stage_slab(__global float* out, int out_off, __global const float* src, 
     for (int i = tid; i < slab; i += nthreads) L[i] = -1.0f;   // padding stays -1: shows stray writes
     barrier(CLK_LOCAL_MEM_FENCE);
     const int vec = ld % 4 == 0 && (size_t)src % 16 == 0;
-    if (copy_async) {
-        tc_copy_async(L, src, ld, x0, x_end, k0, k_end, BX, along_k, nthreads, per, tid, vec);
-        tc_async_commit();
-        tc_async_wait(0);
-    } else {
-        float4 r[TC_BK * 64 / 128 / 4];
-        tc_load(r, src, ld, x0, x_end, k0, k_end, BX, along_k, nthreads, per, tid, vec);
-        tc_store(L, r, BX, along_k, nthreads, per, tid);
-    }
+    float4 r[TC_BK * 64 / 128 / 4];
+    tc_load(r, src, ld, x0, x_end, k0, k_end, BX, along_k, nthreads, per, tid, vec);
+    tc_store(L, r, BX, along_k, nthreads, per, tid);
     barrier(CLK_LOCAL_MEM_FENCE);
     for (int i = tid; i < slab; i += nthreads) out[i] = L[i];
 }
 #endif
-
-"""#,
-        "y_update": #"""
-// Sampling's update of the global features y, in one kernel (Ops/YUpdate.swift). Unfused it is ten
-// launches per layer over one row per graph (seven small GEMMs, two adds, two add+LayerNorms): too small
-// to fill a GPU, so each costs its launch latency. Here a work-group takes Y_GRAPHS graphs through all
-// of it with the intermediates in local memory:
-//   s   = y·Wyyᵀ + byy + poolX·Wxyᵀ + bxy + poolE·Weyᵀ + bey
-//   ny  = relu(s·W1ᵀ + b1)·W2ᵀ + b2
-//   y1  = LayerNorm(y + ny; γ1, β1)
-//   out = LayerNorm(y1 + relu(y1·Wf1ᵀ + bf1)·Wf2ᵀ + bf2; γ2, β2)
-// Weights are [out][in], as for every linear here. LayerNorm as in layernorm.cl (biased variance,
-// eps 1e-5); the sums run in another order, so results agree with the unfused ops to rounding.
-
-#define Y_GRAPHS 4
-#define Y_THREADS 256
-#define Y_TEAM 8                          // lanes that share one output of a linear
-#define Y_TEAMS (Y_THREADS / Y_TEAM)
-#define Y_UNROLL 8                        // weight loads a lane has in flight at once (see y_linear)
-#define Y_LN_EPS 1e-5f
-
-// out[g·O + o] = (or +=, or relu of) Σ_k in[g·K + k]·W[o·K + k] + b[o] for the group's graphs.
-// A team of Y_TEAM lanes shares an output and lane t takes k ≡ t (mod Y_TEAM): a warp's weight loads
-// are whole 32-byte sectors of 32/Y_TEAM rows, and each weight serves all Y_GRAPHS graphs. (One lane per
-// output would make every load instruction touch 32 rows.) The teams' partial sums meet in `red`
-// (Y_TEAMS·Y_GRAPHS·Y_TEAM floats). mode: 0 write, 1 add, 2 write with ReLU. Every item must call it.
-// The weights stream from L2 into a handful of work-groups (~1.7 MB per layer into each for the dinas
-// preset), so a lane issues Y_UNROLL loads before it uses any: one at a time, each would wait out the
-// whole L2 latency. The sums still run over k in order, so results do not depend on Y_UNROLL.
-__attribute__((always_inline)) inline void y_linear(__local float* out, __local const float* in, __global const float* W,
-                                                    __global const float* b, int K, int O, int here, int mode,
-                                                    __local float* red, int tid) {
-    const int team = tid / Y_TEAM, t = tid % Y_TEAM;
-    // By our reading the previous step's closing barrier already orders everything, but PoCL computed
-    // wrong sums without this one when two calls followed each other (the yy product after eToY).
-    barrier(CLK_LOCAL_MEM_FENCE);
-    for (int o0 = 0; o0 < O; o0 += Y_TEAMS) {
-        const int o = o0 + team;
-        float a[Y_GRAPHS];
-        for (int g = 0; g < Y_GRAPHS; ++g) a[g] = 0.0f;
-        if (o < O) {
-            for (int k0 = t; k0 < K; k0 += Y_TEAM * Y_UNROLL) {
-                float w[Y_UNROLL];
-                #pragma unroll
-                for (int u = 0; u < Y_UNROLL; ++u) {
-                    const int k = k0 + u * Y_TEAM;
-                    w[u] = k < K ? W[o * K + k] : 0.0f;
-                }
-                #pragma unroll
-                for (int u = 0; u < Y_UNROLL; ++u) {
-                    const int k = k0 + u * Y_TEAM;
-                    if (k < K) {
-                        for (int g = 0; g < Y_GRAPHS; ++g) a[g] = fma(in[g * K + k], w[u], a[g]);
-                    }
-                }
-            }
-        }
-        for (int g = 0; g < Y_GRAPHS; ++g) red[(team * Y_GRAPHS + g) * Y_TEAM + t] = a[g];
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (tid < Y_TEAMS * Y_GRAPHS) {
-            const int tm = tid / Y_GRAPHS, g = tid % Y_GRAPHS, oo = o0 + tm;
-            if (oo < O && g < here) {
-                float v = b[oo];
-                for (int i = 0; i < Y_TEAM; ++i) v += red[tid * Y_TEAM + i];
-                if (mode == 1) out[g * O + oo] += v;
-                else out[g * O + oo] = mode == 2 ? fmax(v, 0.0f) : v;
-            }
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-}
-
-// r[g·dy + o] = LayerNorm(r[g·dy + ·])[o] for the group's graphs, in place. 32 items per graph add up
-// strided partial sums; `part` holds Y_GRAPHS·32 floats, `stat` 2·Y_GRAPHS. Every item must call it.
-__attribute__((always_inline)) inline void y_layernorm(__local float* r, __local float* part, __local float* stat,
-                                                       __global const float* gamma, __global const float* beta,
-                                                       int graphs, int dy, int tid) {
-    const int g = tid / 32, l = tid % 32;
-    for (int pass = 0; pass < 2; ++pass) {   // 0: mean, 1: variance around it
-        if (g < Y_GRAPHS && g < graphs) {
-            float a = 0.0f;
-            for (int o = l; o < dy; o += 32) {
-                const float v = r[g * dy + o];
-                a += pass == 0 ? v : (v - stat[2 * g]) * (v - stat[2 * g]);
-            }
-            part[g * 32 + l] = a;
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-        if (l == 0 && g < Y_GRAPHS && g < graphs) {
-            float a = 0.0f;
-            for (int i = 0; i < 32; ++i) a += part[g * 32 + i];
-            if (pass == 0) stat[2 * g] = a / (float)dy;
-            else stat[2 * g + 1] = 1.0f / sqrt(a / (float)dy + Y_LN_EPS);
-        }
-        barrier(CLK_LOCAL_MEM_FENCE);
-    }
-    for (int i = tid; i < graphs * dy; i += Y_THREADS) {
-        const int gi = i / dy, o = i % dy;
-        r[i] = (r[i] - stat[2 * gi]) * stat[2 * gi + 1] * gamma[o] + beta[o];
-    }
-    barrier(CLK_LOCAL_MEM_FENCE);
-}
-
-// Copies `count` floats (the group's rows of an input) into local memory, then waits for the group.
-__attribute__((always_inline)) inline void y_stage(__local float* to, __global const float* from, int count, int tid) {
-    for (int i = tid; i < count; i += Y_THREADS) to[i] = from[i];
-    barrier(CLK_LOCAL_MEM_FENCE);
-}
-
-// Local size Y_THREADS, global (⌈graphs / Y_GRAPHS⌉·Y_THREADS). `scratch`: Y_GRAPHS·(3·dy + max(ffY, px, pe))
-// + Y_TEAMS·Y_GRAPHS·Y_TEAM + Y_GRAPHS·32 + 2·Y_GRAPHS floats.
-__kernel __attribute__((reqd_work_group_size(Y_THREADS, 1, 1)))
-void y_update_forward(__global float* out, int out_off, __global const float* y, int y_off,
-                      __global const float* poolX, int poolX_off, __global const float* poolE, int poolE_off,
-                      __global const float* Wyy, int Wyy_off, __global const float* byy, int byy_off,
-                      __global const float* Wxy, int Wxy_off, __global const float* bxy, int bxy_off,
-                      __global const float* Wey, int Wey_off, __global const float* bey, int bey_off,
-                      __global const float* W1, int W1_off, __global const float* b1, int b1_off,
-                      __global const float* W2, int W2_off, __global const float* b2, int b2_off,
-                      __global const float* gamma1, int gamma1_off, __global const float* beta1, int beta1_off,
-                      __global const float* Wf1, int Wf1_off, __global const float* bf1, int bf1_off,
-                      __global const float* Wf2, int Wf2_off, __global const float* bf2, int bf2_off,
-                      __global const float* gamma2, int gamma2_off, __global const float* beta2, int beta2_off,
-                      int graphs, int dy, int px, int pe, int ffY, __local float* scratch) {
-    const int tid = get_local_id(0), g0 = get_group_id(0) * Y_GRAPHS;
-    const int here = min(Y_GRAPHS, graphs - g0);               // graphs of this group
-    out += out_off + g0 * dy; y += y_off + g0 * dy; poolX += poolX_off + g0 * px; poolE += poolE_off + g0 * pe;
-    Wyy += Wyy_off; byy += byy_off; Wxy += Wxy_off; bxy += bxy_off; Wey += Wey_off; bey += bey_off;
-    W1 += W1_off; b1 += b1_off; W2 += W2_off; b2 += b2_off; gamma1 += gamma1_off; beta1 += beta1_off;
-    Wf1 += Wf1_off; bf1 += bf1_off; Wf2 += Wf2_off; bf2 += bf2_off; gamma2 += gamma2_off; beta2 += beta2_off;
-    const int wide = max(ffY, max(px, pe));
-    __local float* ys = scratch;                               // y of the group's graphs
-    __local float* s = ys + Y_GRAPHS * dy;                     // s, then y + ny, then y1
-    __local float* t = s + Y_GRAPHS * dy;                      // relu(out1(s)), then y1 + feed-forward
-    __local float* h = t + Y_GRAPHS * dy;                      // poolX, then poolE, then relu(ff1(y1))
-    __local float* red = h + Y_GRAPHS * wide;
-    __local float* part = red + Y_TEAMS * Y_GRAPHS * Y_TEAM;
-    __local float* stat = part + Y_GRAPHS * 32;
-    const int rows = here * dy;
-
-    for (int i = tid; i < rows; i += Y_THREADS) ys[i] = y[i];
-    y_stage(h, poolX, here * px, tid);
-    y_linear(s, h, Wxy, bxy, px, dy, here, 0, red, tid);
-    y_stage(h, poolE, here * pe, tid);
-    y_linear(s, h, Wey, bey, pe, dy, here, 1, red, tid);
-    y_linear(s, ys, Wyy, byy, dy, dy, here, 1, red, tid);
-    y_linear(t, s, W1, b1, dy, dy, here, 2, red, tid);
-    for (int i = tid; i < rows; i += Y_THREADS) s[i] = ys[i];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    y_linear(s, t, W2, b2, dy, dy, here, 1, red, tid);
-    y_layernorm(s, part, stat, gamma1, beta1, here, dy, tid);  // s = y1
-    y_linear(h, s, Wf1, bf1, dy, ffY, here, 2, red, tid);
-    for (int i = tid; i < rows; i += Y_THREADS) t[i] = s[i];
-    barrier(CLK_LOCAL_MEM_FENCE);
-    y_linear(t, h, Wf2, bf2, ffY, dy, here, 1, red, tid);
-    y_layernorm(t, part, stat, gamma2, beta2, here, dy, tid);
-    for (int i = tid; i < rows; i += Y_THREADS) out[i] = t[i];
-}
 
 """#,
     ]

@@ -155,25 +155,6 @@ public enum SelfTest {
                                            edgeFilm: (fm.all, fa.all), nodeFilm: (xm.all, xa.all))
                 return try d.download(fe.all) + d.download(fx.all)
             },
-            // Sampling's y update in one kernel (the separate layers elsewhere), at the dinas preset's widths
-            // and a graph count that leaves the last work-group part-full.
-            Case(name: "y update, fused (sampling)", tolerance: 5e-5) { d in
-                let graphs = 11, dy = 64, px = 4 * 64, pe = 4 * 24, ff = 2048
-                var seed: UInt64 = 70
-                func buffer(_ count: Int, scale: Float = 1) throws -> Buffer { seed += 1; return try d.makeBuffer(values(count, seed: seed, scale: scale)) }
-                func linear(_ inDim: Int, _ outDim: Int) throws -> (weight: View, bias: View) {
-                    (try buffer(outDim * inDim, scale: 1 / Float(inDim).squareRoot()).all, try buffer(outDim, scale: 0.1).all)
-                }
-                func norm() throws -> (gamma: View, beta: View) { (try buffer(dy, scale: 0.5).all, try buffer(dy, scale: 0.5).all) }
-                let weights = YUpdateWeights(yy: try linear(dy, dy), xToY: try linear(px, dy), eToY: try linear(pe, dy),
-                                             out1: try linear(dy, dy), out2: try linear(dy, dy), norm1: try norm(),
-                                             ff1: try linear(dy, ff), ff2: try linear(ff, dy), norm2: try norm())
-                let y = try buffer(graphs * dy), poolX = try buffer(graphs * px), poolE = try buffer(graphs * pe)
-                let out = try d.makeBuffer(count: graphs * dy)
-                try d.yUpdateForward(out: out.all, y: y.all, poolX: poolX.all, poolE: poolE.all, weights: weights,
-                                     graphs: graphs, dy: dy, pooledX: px, pooledE: pe, ffY: ff)
-                return try d.download(out.all)
-            },
             // Three layers of one input at fixed strides (q, k, v): one batched GEMM per product on a GPU.
             Case(name: "linear, batched members", tolerance: 1e-4) { d in
                 let rows = 200, i = 96, o = 72, stride = o * i + o + 5

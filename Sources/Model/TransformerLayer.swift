@@ -124,15 +124,7 @@ struct TransformerLayer: Sendable {
         try ffE2.forward(p, out: s.fec, inp: s.feb, rows: re)
         try normE2.forward(p, out: s.eOut, mean: s.meanE2, rstd: s.rstdE2, sum: s.rE2, a: s.e1n, b: s.fec, rows: re, mask: pairs, training: keepProbs)
 
-        // Global update from y and the pooled layer inputs: one kernel when sampling on a GPU.
-        if !keepProbs && d.fusesYUpdate(dy: dy, ffY: ffY, pooled: 4 * max(dx, de)) {
-            let norm = { (l: LayerNorm) in (gamma: p.value(l.gamma, l.dim), beta: p.value(l.beta, l.dim)) }
-            let weights = YUpdateWeights(yy: yy.parameters(p), xToY: xToY.parameters(p), eToY: eToY.parameters(p),
-                                         out1: yOut1.parameters(p), out2: yOut2.parameters(p), norm1: norm(normY1),
-                                         ff1: ffY1.parameters(p), ff2: ffY2.parameters(p), norm2: norm(normY2))
-            return try d.yUpdateForward(out: s.yOut, y: y, poolX: s.poolX, poolE: s.poolE, weights: weights,
-                                        graphs: g, dy: dy, pooledX: 4 * dx, pooledE: 4 * de, ffY: ffY)
-        }
+        // Global update from y and the pooled layer inputs.
         try yy.forward(p, out: s.yyOut, inp: y, rows: g)
         try xToY.forward(p, out: s.xy, inp: s.poolX, rows: g)
         try eToY.forward(p, out: s.ey, inp: s.poolE, rows: g)

@@ -22,17 +22,14 @@ func requireOpenCL() throws -> Device {
     return d
 }
 
-/// The tensor-core kernels (Kernels/linear_tc.cl) in their emulated form on the OpenCL device, once per
-/// build variant: register staging, then cp.async staging with 2, 3 and 4 buffers. The products are
-/// plain float32, so only the fragment loads and the mma instruction are left to `nasdiff selftest` on
-/// an NVIDIA GPU.
-func tensorCoreEmulators() throws -> [(device: Device, variant: String)] {
+/// The tensor-core kernels (Kernels/linear_tc.cl) in their emulated form on the OpenCL device. The
+/// products are plain float32, so only the fragment loads and the mma instruction are left to
+/// `nasdiff selftest` on an NVIDIA GPU.
+func tensorCoreEmulator() throws -> Device {
     guard let info = try OpenCLDiscovery.devices().first else {
         throw XCTSkip("no OpenCL device found: tensor-core kernels not emulated")
     }
-    return try ["", "-DTC_ASYNC=1", "-DTC_ASYNC=1 -DTC_STAGES=3 -DTC_BK=16", "-DTC_ASYNC=1 -DTC_STAGES=4 -DTC_BK=16"].map {
-        (try Device(openCL: info.treatedAsTensorCoreGPU(options: $0)), $0.isEmpty ? "register staging" : $0)
-    }
+    return try Device(openCL: info.treatedAsTensorCoreGPU())
 }
 
 /// Seeded data: the same on every run.

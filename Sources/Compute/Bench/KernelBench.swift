@@ -39,7 +39,6 @@ public enum KernelBench {
         rows += try benchPooling(device, repetitions: reps)
         rows += try benchAddLayerNorm(device, repetitions: reps)
         rows += try benchInputAssembly(device, repetitions: reps)
-        if device.fusesYUpdate(dy: 64, ffY: 2048, pooled: 2048) { rows.append(try benchYUpdate(device, repetitions: reps)) }
         rows += try benchElementwise(device, repetitions: reps)
         return rows
     }
@@ -129,27 +128,6 @@ public enum KernelBench {
             rows.append(row("input assembly \(what)", "\(count)×(\(dimA)+\(dimB))", t, work: Double(count * (dimA + width)) * 4 / 1e9, unit: "GB/s"))
         }
         return rows
-    }
-
-    /// Sampling's fused y update (Kernels/y_update.cl) at the dinas preset's widths for 384 graphs: dy 64,
-    /// pooled inputs 4·512 and 4·128, feed-forward 2048. GFLOP/s counts its seven products. The separate
-    /// layers it replaces show in `NASDIFF_PROFILE=1 NASDIFF_FUSED_Y_UPDATE=0 nasdiff bench sample`.
-    static func benchYUpdate(_ d: Device, repetitions: Int) throws -> Row {
-        let graphs = 384, dy = 64, px = 2048, pe = 512, ff = 2048
-        func linear(_ inDim: Int, _ outDim: Int) throws -> (weight: View, bias: View) {
-            (try filled(d, outDim * inDim, 0.01), try filled(d, outDim, 0.1))
-        }
-        let weights = YUpdateWeights(yy: try linear(dy, dy), xToY: try linear(px, dy), eToY: try linear(pe, dy),
-                                     out1: try linear(dy, dy), out2: try linear(dy, dy), norm1: (try filled(d, dy, 1), try filled(d, dy, 0)),
-                                     ff1: try linear(dy, ff), ff2: try linear(ff, dy), norm2: (try filled(d, dy, 1), try filled(d, dy, 0)))
-        let y = try filled(d, graphs * dy, 0.5), poolX = try filled(d, graphs * px, 0.2), poolE = try filled(d, graphs * pe, 0.3)
-        let out = try filled(d, graphs * dy, 0)
-        let gflop = 2.0 * Double(graphs) * Double(3 * dy * dy + px * dy + pe * dy + 2 * dy * ff) / 1e9
-        let t = try time(d, repetitions) {
-            try d.yUpdateForward(out: out, y: y, poolX: poolX, poolE: poolE, weights: weights,
-                                 graphs: graphs, dy: dy, pooledX: px, pooledE: pe, ffY: ff)
-        }
-        return row("y update, fused", "\(graphs) graphs, \(dy)→\(ff)→\(dy)", t, work: gflop, unit: "GFLOP/s")
     }
 
     static func benchLinear(_ d: Device, rows: Int, inDim: Int, outDim: Int, repetitions: Int) throws -> [Row] {

@@ -19,7 +19,7 @@ public struct OpenCLDeviceInfo: @unchecked Sendable, CustomStringConvertible {
     public let maxClockMHz: Int
     let id: cl_device_id
     /// Tests only: build options that make Kernels/linear_tc.cl run on this (non-NVIDIA) device with its
-    /// products emulated in float32 ("-DTC_EMULATE=1", plus variants such as "-DTC_ASYNC=1"); nil normally.
+    /// products emulated in float32 ("-DTC_EMULATE=1"); nil normally.
     var tensorCoreEmulation: String? = nil
 
     /// Tensor-core GEMMs (Kernels/linear_tc.cl) need mma.sync with TF32 operands: sm_80 and later.
@@ -61,12 +61,11 @@ extension OpenCLDeviceInfo {
                          nvidiaComputeCapability: nil, maxClockMHz: maxClockMHz, id: id)
     }
 
-    /// GPU-shaped, and with the tensor-core kernels in their emulated form (`options` adds build options
-    /// to Kernels/linear_tc.cl, e.g. "-DTC_ASYNC=1"): the staging, pipelines and epilogues of the
-    /// tensor-core GEMMs and of the fused edge attention then run on PoCL.
-    func treatedAsTensorCoreGPU(options: String = "") -> OpenCLDeviceInfo {
+    /// GPU-shaped, and with the tensor-core kernels in their emulated form: the staging and epilogues of
+    /// the tensor-core GEMMs and of the fused edge attention then run on PoCL.
+    func treatedAsTensorCoreGPU() -> OpenCLDeviceInfo {
         var info = treatedAsGPU()
-        info.tensorCoreEmulation = "-DTC_EMULATE=1 " + options
+        info.tensorCoreEmulation = "-DTC_EMULATE=1"
         return info
     }
 }
