@@ -2,7 +2,7 @@
 # Every H100 measurement of issues 2 and 5 in one go, on a GPU machine without Swift: the static
 # binary (tools/build-static.sh → dist/nasdiff) against the PyTorch reference, same machine, same run.
 #   bash tools/gpu-bench.sh [stage ...]
-# stages: info selftest kernels sample train parity profile (the default set), fusions simt variants tiles compiled
+# stages: info selftest kernels sample train parity profile (the default set), fusions simt variants tiles splitk compiled
 # Output goes to the terminal and to $OUT/gpu-bench.log (OUT defaults to /tmp/gpu-bench).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -80,6 +80,12 @@ stage_tiles() {  # the float32 GEMMs' tile edge: the size-based choice against 6
         run 120 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 3
     done
     unset NASDIFF_TENSOR_CORES NASDIFF_GEMM_TILE
+}
+stage_splitk() {  # the least K per split-K slice (GEMMPlan.minSliceK, 256): the per-graph products of y are split by it
+    for k in 128 64; do
+        NASDIFF_SPLITK_MIN_K=$k run 120 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
+        NASDIFF_SPLITK_MIN_K=$k run 120 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 5
+    done
 }
 stage_compiled() {  # the bar a PyTorch user can reach with torch.compile
     run 240 "$PY" "$REF" --device cuda bench --preset dinas --batch 192 --repetitions 3 --compile
