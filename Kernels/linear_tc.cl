@@ -177,7 +177,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
                 else if (row < M && col < N) {
                     const int idx = row * N + col;
                     if (accumulate) C[idx] += acc[i][j][r];
-                    else C[idx] = gemm_epilogue(acc[i][j][r], bias, has_bias, col, factor[i][r / 2], epilogue);
+                    else C[idx] = gemm_epilogue(acc[i][j][r], bias, has_bias && slice == 0, col, factor[i][r / 2], epilogue);
                 }
             }
         }

@@ -81,8 +81,8 @@ stage_tiles() {  # the float32 GEMMs' tile edge: the size-based choice against 6
     done
     unset NASDIFF_TENSOR_CORES NASDIFF_GEMM_TILE
 }
-stage_splitk() {  # the least K per split-K slice (GEMMPlan.minSliceK, 256): the per-graph products of y are split by it
-    for k in 128 64; do
+stage_splitk() {  # the least K per split-K slice (GEMMPlan.minSliceK, 128): the per-graph products of y are split by it
+    for k in 256 64; do
         NASDIFF_SPLITK_MIN_K=$k run 120 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
         NASDIFF_SPLITK_MIN_K=$k run 120 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 5
     done

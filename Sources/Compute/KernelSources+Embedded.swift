@@ -758,7 +758,8 @@ __attribute__((always_inline)) inline void stage_tile(__local float* L, __global
 }
 
 // One BM×BN tile of C (M×N, row-major) for K-slice `slice`:
-//   accumulate = 0: C = A·B (+ bias[col] when has_bias);  accumulate = 1: C += A·B;
+//   accumulate = 0: C = A·B (+ bias[col] when has_bias, in slice 0 only: split-K partials that a
+//   reduction sums carry the bias once);  accumulate = 1: C += A·B;
 //   to_local = 1: the raw tile A·B into local Ct[(row − m0)·(BN + 1) + col − n0] instead, for a fused
 //   epilogue of the calling kernel (C, bias and mask unused).
 // Work-item (tx, ty) owns rows {ty·4 + 0..3, BM/2 + ty·4 + 0..3} and the same pattern of columns:
@@ -822,7 +823,7 @@ __attribute__((always_inline)) inline void gemm_tile(__global float* C, __global
             if (col >= N) continue;
             const int idx = row * N + col;
             if (accumulate) C[idx] += acc[i][j];
-            else C[idx] = gemm_epilogue(acc[i][j], bias, has_bias, col, factor, epilogue);
+            else C[idx] = gemm_epilogue(acc[i][j], bias, has_bias && slice == 0, col, factor, epilogue);
         }
     }
 }
@@ -1235,7 +1236,7 @@ __attribute__((always_inline)) inline void tc_gemm_tile(
                 else if (row < M && col < N) {
                     const int idx = row * N + col;
                     if (accumulate) C[idx] += acc[i][j][r];
-                    else C[idx] = gemm_epilogue(acc[i][j][r], bias, has_bias, col, factor[i][r / 2], epilogue);
+                    else C[idx] = gemm_epilogue(acc[i][j][r], bias, has_bias && slice == 0, col, factor[i][r / 2], epilogue);
                 }
             }
         }

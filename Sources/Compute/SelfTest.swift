@@ -155,6 +155,19 @@ public enum SelfTest {
                                            edgeFilm: (fm.all, fa.all), nodeFilm: (xm.all, xa.all))
                 return try d.download(fe.all) + d.download(fx.all)
             },
+            // y's update takes three inputs through three linears into one sum: on OpenCL each writes
+            // split-K partials (bias in the first slice only) and one reduction sums them all.
+            Case(name: "linear sum of three inputs", tolerance: 1e-4) { d in
+                let rows = 384, o = 64, dims = [64, 2048, 512]
+                let terms = try dims.enumerated().map { j, i in
+                    LinearTerm(inp: try d.makeBuffer(values(rows * i, seed: 80 + UInt64(j))).all,
+                               weight: try d.makeBuffer(values(o * i, seed: 90 + UInt64(j), scale: 1 / Float(i).squareRoot())).all,
+                               bias: try d.makeBuffer(values(o, seed: 100 + UInt64(j))).all, inDim: i)
+                }
+                let out = try d.makeBuffer(count: rows * o)
+                try d.linearSumForward(out: out.all, terms: terms, rows: rows, outDim: o)
+                return try d.download(out.all)
+            },
             // Three layers of one input at fixed strides (q, k, v): one batched GEMM per product on a GPU.
             Case(name: "linear, batched members", tolerance: 1e-4) { d in
                 let rows = 200, i = 96, o = 72, stride = o * i + o + 5

@@ -52,7 +52,7 @@ struct TransformerLayer: Sendable {
     struct Acts {
         var q, k, v, wv, fx, nX, rX, x1, fxa, fxb, fxc, rX2, xOut: View      // node rows × width
         var e1, e2, scores, probs, fe, nE, rE, e1n, fea, feb, fec, rE2, eOut: View // pair rows × width
-        var yem, yea, yxm, yxa, poolX, poolE, yyOut, xy, ey, ySum, yo1, yo2, ny, rY, y1, fya, fyb, fyc, rY2, yOut: View
+        var yem, yea, yxm, yxa, poolX, poolE, ySum, yo1, yo2, ny, rY, y1, fya, fyb, fyc, rY2, yOut: View
         var meanX1, rstdX1, meanX2, rstdX2, meanE1, rstdE1, meanE2, rstdE2, meanY1, rstdY1, meanY2, rstdY2: View
 
         /// `keepProbs` (training): also the slots only the backward reads or only a gradient uses — the
@@ -72,7 +72,7 @@ struct TransformerLayer: Sendable {
             fea = kept(re * l.ffE); feb = a.take(re * l.ffE); fec = a.take(re * l.de); rE2 = a.take(re * l.de); eOut = a.take(re * l.de)
             yem = a.take(rg * l.dx); yea = a.take(rg * l.dx); yxm = a.take(rg * l.dx); yxa = a.take(rg * l.dx)
             poolX = a.take(rg * 4 * l.dx); poolE = a.take(rg * 4 * l.de)
-            yyOut = a.take(rg * l.dy); xy = a.take(rg * l.dy); ey = a.take(rg * l.dy); ySum = a.take(rg * l.dy)
+            ySum = a.take(rg * l.dy)
             yo1 = kept(rg * l.dy); yo2 = a.take(rg * l.dy); ny = a.take(rg * l.dy); rY = a.take(rg * l.dy); y1 = a.take(rg * l.dy)
             fya = kept(rg * l.ffY); fyb = a.take(rg * l.ffY); fyc = a.take(rg * l.dy); rY2 = a.take(rg * l.dy); yOut = a.take(rg * l.dy)
             meanX1 = a.take(rn); rstdX1 = a.take(rn); meanX2 = a.take(rn); rstdX2 = a.take(rn)
@@ -124,12 +124,11 @@ struct TransformerLayer: Sendable {
         try ffE2.forward(p, out: s.fec, inp: s.feb, rows: re)
         try normE2.forward(p, out: s.eOut, mean: s.meanE2, rstd: s.rstdE2, sum: s.rE2, a: s.e1n, b: s.fec, rows: re, mask: pairs, training: keepProbs)
 
-        // Global update from y and the pooled layer inputs.
-        try yy.forward(p, out: s.yyOut, inp: y, rows: g)
-        try xToY.forward(p, out: s.xy, inp: s.poolX, rows: g)
-        try eToY.forward(p, out: s.ey, inp: s.poolE, rows: g)
-        try d.add(out: s.ySum, s.yyOut.sub(0, g * dy), s.xy.sub(0, g * dy))
-        try d.add(out: s.ySum, s.ySum.sub(0, g * dy), s.ey.sub(0, g * dy))
+        // Global update from y and the pooled layer inputs (one reduction for the three products on a GPU).
+        try d.linearSumForward(out: s.ySum, terms: [(yy, y), (xToY, s.poolX), (eToY, s.poolE)].map { layer, inp in
+            let (weight, bias) = layer.parameters(p)
+            return LinearTerm(inp: inp, weight: weight, bias: bias, inDim: layer.inDim)
+        }, rows: g, outDim: dy)
         try yOut1.forward(p, out: s.yo2, inp: s.ySum, rows: g, relu: true)
         try yOut2.forward(p, out: s.ny, inp: s.yo2, rows: g)
         try normY1.forward(p, out: s.y1, mean: s.meanY1, rstd: s.rstdY1, sum: s.rY, a: y, b: s.ny, rows: g, training: keepProbs)

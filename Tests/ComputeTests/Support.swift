@@ -12,6 +12,11 @@ enum TestDevices {
         guard let info = (try? OpenCLDiscovery.devices())?.first else { return nil }
         return try? Device(openCL: info)
     }()
+
+    static let tensorCoreEmulator: Device? = {
+        guard let info = (try? OpenCLDiscovery.devices())?.first else { return nil }
+        return try? Device(openCL: info.treatedAsTensorCoreGPU())
+    }()
 }
 
 /// The OpenCL device, or an XCTSkip that says why the parity test did not run.
@@ -25,11 +30,12 @@ func requireOpenCL() throws -> Device {
 /// The tensor-core kernels (Kernels/linear_tc.cl) in their emulated form on the OpenCL device. The
 /// products are plain float32, so only the fragment loads and the mma instruction are left to
 /// `nasdiff selftest` on an NVIDIA GPU.
+/// One device for all tests, so that PoCL compiles the emulated kernels (seconds) once.
 func tensorCoreEmulator() throws -> Device {
-    guard let info = try OpenCLDiscovery.devices().first else {
+    guard let d = TestDevices.tensorCoreEmulator else {
         throw XCTSkip("no OpenCL device found: tensor-core kernels not emulated")
     }
-    return try Device(openCL: info.treatedAsTensorCoreGPU())
+    return d
 }
 
 /// Seeded data: the same on every run.

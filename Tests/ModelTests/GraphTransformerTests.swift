@@ -156,8 +156,8 @@ final class GraphTransformerTests: XCTestCase {
     /// minus one of 2): q/k/v (one batched GEMM), y's four FiLM maps (one), the fused edge attention
     /// (one, FiLM of both outputs included; its weights packed by prepareForSampling, as the sampler
     /// does), e_out and x_out, the two poolings, four add+LayerNorms, four feed-forward GEMMs, and y's
-    /// update as separate layers (three GEMMs into y, two adds, its two-layer MLP, two add+LayerNorms and
-    /// its feed-forward: eleven): 26. Unprepared weights would add one to pack them. With y embedded
+    /// update (three GEMMs into one reduction, its two-layer MLP, two add+LayerNorms and its feed-forward:
+    /// ten): 25. Unprepared weights would add one to pack them. With y embedded
     /// beforehand (as the sampler does, one row per pass), one row copy replaces the six input GEMMs of y.
     func testSamplingForwardLaunchesPerLayerOnAGPU() throws {
         guard let gpuShaped = try openCLDevices().last, gpuShaped.isGPU, let cl = gpuShaped.cl else {
@@ -182,7 +182,7 @@ final class GraphTransformerTests: XCTestCase {
             return cl.launches - before
         }
         let two = try launches(layers: 2), three = try launches(layers: 3)
-        XCTAssertEqual(three - two, 26, "launches per layer")
+        XCTAssertEqual(three - two, 25, "launches per layer")
         XCTAssertEqual(two - 2 * (three - two), 19, "launches outside the layers: input MLPs and embeddings (concatenation, positions, "
                        + "symmetrisation and masks in one pass per variable), output MLPs and logits")
         XCTAssertEqual(two - (try launches(layers: 2, embedded: true)), 5, "y embedded beforehand")

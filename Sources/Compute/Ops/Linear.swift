@@ -177,17 +177,7 @@ extension Device {
             }
             return
         }
-        let tilesN = (n + plan.tile - 1) / plan.tile, tilesM = (m + plan.tile - 1) / plan.tile
-        let file: String, kernel: String, local: [Int], global: [Int]
-        if tensorCores {      // Kernels/linear_tc.cl: one group of warps per 64-tile
-            file = "linear_tc"; kernel = "gemm_tc_\(layout)_64"
-            local = [cl.tensorCoreThreads, 1, 1]
-            global = [tilesN * local[0], tilesM, batch.count * plan.slices]
-        } else {
-            file = "linear"; kernel = "gemm_\(layout)_\(plan.tile)"
-            local = [plan.tile / 8, plan.tile / 8, 1]
-            global = [tilesN * local[0], tilesM * local[1], batch.count * plan.slices]
-        }
+        let (file, kernel, local, global) = gemmLaunchShape(cl, layout, m: m, n: n, plan: plan, members: batch.count)
         // The epilogue: mode & 3 = mask kind (0 none, 1 node rows, 2 pair rows), mode & 4 = ReLU.
         let mode = (mask == nil ? 0 : mask!.pairs ? 2 : 1) | (relu ? 4 : 0)
         let maskArgs: [CLArg] = [.view(mask?.nodeMask ?? c), .int(mode), .int(mask?.n ?? 1)]
@@ -199,14 +189,44 @@ extension Device {
                                  global: global, local: local)
         }
         let partials = try LinearScratch.shared.view(on: self, count: plan.slices * m * n)
+        try gemmPartialsOnGPU(layout, partials: partials, a: a, b: b, bias: nil, m: m, n: n, k: k, plan: plan)
+        try splitKReduceOnGPU(c: c, partials: partials, slices: plan.slices, bias: bias, accumulate: accumulate,
+                              maskArgs: maskArgs, m: m, n: n)
+    }
+
+    /// The kernel of a tiled GEMM and its launch sizes.
+    private func gemmLaunchShape(_ cl: CLContext, _ layout: String, m: Int, n: Int, plan: GEMMPlan, members: Int)
+        -> (file: String, kernel: String, local: [Int], global: [Int]) {
+        let tilesN = (n + plan.tile - 1) / plan.tile, tilesM = (m + plan.tile - 1) / plan.tile
+        if cl.tensorCoreGEMM {      // Kernels/linear_tc.cl: one group of warps per 64-tile
+            let local = [cl.tensorCoreThreads, 1, 1]
+            return ("linear_tc", "gemm_tc_\(layout)_64", local, [tilesN * local[0], tilesM, members * plan.slices])
+        }
+        let local = [plan.tile / 8, plan.tile / 8, 1]
+        return ("linear", "gemm_\(layout)_\(plan.tile)", local, [tilesN * local[0], tilesM * local[1], members * plan.slices])
+    }
+
+    /// A·B split along K into `plan.slices` partial products, slice s at partials[s·m·n ...]; `bias` is
+    /// added by slice 0 only, so the sum of the slices carries it once.
+    func gemmPartialsOnGPU(_ layout: String, partials: View, a: View, b: View, bias: View?,
+                           m: Int, n: Int, k: Int, plan: GEMMPlan) throws {
+        guard let cl else { return }
+        let (file, kernel, local, global) = gemmLaunchShape(cl, layout, m: m, n: n, plan: plan, members: 1)
         try cl.launch(file, kernel,
-                      [.view(partials), .view(a), .view(b), .view(c), .int(0), .int(0), .view(c), .int(0), .int(1),
+                      [.view(partials), .view(a), .view(b), .view(bias ?? partials), .int(bias == nil ? 0 : 1), .int(0),
+                       .view(partials), .int(0), .int(1),
                        .int(m), .int(n), .int(k), .int(plan.kChunk), .int(m * n),
                        .int(plan.slices), .int(0), .int(0), .int(0), .int(0)],
                       global: global, local: local)
+    }
+
+    /// c (m×n) = epilogue(Σ_s partials[s·m·n ...] + bias), or c += Σ_s partials when `accumulate`.
+    func splitKReduceOnGPU(c: View, partials: View, slices: Int, bias: View?, accumulate: Bool,
+                           maskArgs: [CLArg]? = nil, m: Int, n: Int) throws {
+        guard let cl else { return }
         try cl.launch("linear", "gemm_splitk_reduce",
                       [.view(c), .view(partials), .view(bias ?? c), .int(bias == nil ? 0 : 1), .int(accumulate ? 1 : 0)]
-                        + maskArgs + [.int(m * n), .int(plan.slices), .int(n)],
+                        + (maskArgs ?? [.view(c), .int(0), .int(1)]) + [.int(m * n), .int(slices), .int(n)],
                       global: [m * n], local: nil)
     }
 
@@ -246,9 +266,11 @@ struct GEMMPlan: Equatable {
     static let tileOverride: Int? = ProcessInfo.processInfo.environment["NASDIFF_GEMM_TILE"].flatMap(Int.init)
         .flatMap { [64, 128].contains($0) ? $0 : nil }
 
-    /// NASDIFF_SPLITK_MIN_K overrides the least K a split-K slice takes (256), for measuring that choice.
+    /// The least K a split-K slice takes. 128: on the H100 sampling ran 1.8 % and 4 % faster than with
+    /// 256 in two calls (y's per-graph products over K = 2048 and 512), training within its noise
+    /// (Benchmarks/RESULTS.md). NASDIFF_SPLITK_MIN_K overrides it, for measuring that choice.
     static let minSliceK: Int = ProcessInfo.processInfo.environment["NASDIFF_SPLITK_MIN_K"].flatMap(Int.init)
-        .flatMap { $0 >= 16 ? $0 : nil } ?? 256
+        .flatMap { $0 >= 16 ? $0 : nil } ?? 128
 
     /// 128-tiles when there are at least two per compute unit (at ≤ 128 registers per work-item an
     /// H100 SM holds two 256-work-item groups); else 64-tiles; and when even those leave compute units idle and K is long,
