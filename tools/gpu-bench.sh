@@ -2,7 +2,7 @@
 # Every H100 measurement of issues 2 and 5 in one go, on a GPU machine without Swift: the static
 # binary (tools/build-static.sh → dist/nasdiff) against the PyTorch reference, same machine, same run.
 #   bash tools/gpu-bench.sh [stage ...]
-# stages: info selftest kernels sample train parity profile (the default set), fusions simt variants tiles splitk compiled
+# stages: info selftest kernels sample train parity profile (the default set), fusions simt variants tiles ab compiled
 # Output goes to the terminal and to $OUT/gpu-bench.log (OUT defaults to /tmp/gpu-bench).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -81,11 +81,21 @@ stage_tiles() {  # the float32 GEMMs' tile edge: the size-based choice against 6
     done
     unset NASDIFF_TENSOR_CORES NASDIFF_GEMM_TILE
 }
-stage_splitk() {  # the least K per split-K slice (GEMMPlan.minSliceK, 128): the per-graph products of y are split by it
-    for k in 256 64; do
-        NASDIFF_SPLITK_MIN_K=$k run 120 "$NASDIFF" bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
-        NASDIFF_SPLITK_MIN_K=$k run 120 "$NASDIFF" bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 5
+stage_ab() {  # interleaved A/B on one machine: AB_A and AB_B are command prefixes (a binary, maybe after
+              # `env X=Y`), each running `bench sample` and `bench train` in turn, AB_ROUNDS times (3), so that
+              # drift during a call (later runs came out faster, whichever setting they had) hits both alike
+    local rounds=${AB_ROUNDS:-3} r side cmd
+    for r in $(seq "$rounds"); do
+        for side in A B; do
+            if [ "$side" = A ]; then cmd=$AB_A; else cmd=$AB_B; fi
+            echo "ab round $r side $side: $cmd" | tee -a "$LOG"
+            run 120 $cmd bench sample --preset dinas --space nb201 --batch 192 --repetitions 3
+            run 120 $cmd bench train --preset dinas --space nb201 --batch 256 --steps 20 --repetitions 5
+        done
     done
+    tac "$LOG" | sed '/^== ab/q' | tac | awk '/^ab round/ { side = $5 } /^run: median/ { s[side] = s[side] " " $10 }
+        /^step: median/ { t[side] = t[side] " " $3 }
+        END { for (k in s) printf "ab %s ms/arch:%s; training ms/step:%s\n", k, s[k], t[k] }' | sort | tee -a "$LOG"
 }
 stage_compiled() {  # the bar a PyTorch user can reach with torch.compile
     run 240 "$PY" "$REF" --device cuda bench --preset dinas --batch 192 --repetitions 3 --compile

@@ -193,8 +193,8 @@ final class LinearTests: XCTestCase {
         XCTAssertEqual(GEMMPlan.choose(m: 3072, n: 512, k: 512, computeUnits: 132), GEMMPlan(tile: 64, slices: 1, kChunk: 512))
         // dW of (24576, 128→512): a 512×128 result over 24576 rows, 16 tiles → K split 17 ways.
         XCTAssertEqual(GEMMPlan.choose(m: 512, n: 128, k: 24576, computeUnits: 132), GEMMPlan(tile: 64, slices: 17, kChunk: 1456))
-        // forward (384, 2048→64): 6 tiles, K = 2048 → 16 slices of 128.
-        XCTAssertEqual(GEMMPlan.choose(m: 384, n: 64, k: 2048, computeUnits: 132), GEMMPlan(tile: 64, slices: 16, kChunk: 128))
+        // forward (384, 2048→64): 6 tiles, K = 2048 → 8 slices of 256.
+        XCTAssertEqual(GEMMPlan.choose(m: 384, n: 64, k: 2048, computeUnits: 132), GEMMPlan(tile: 64, slices: 8, kChunk: 256))
         // Forced split larger than K allows collapses to what K can feed.
         XCTAssertEqual(GEMMPlan.choose(m: 5, n: 5, k: 20, computeUnits: 2, tile: 64, slices: 3), GEMMPlan(tile: 64, slices: 2, kChunk: 16))
     }

@@ -266,22 +266,17 @@ struct GEMMPlan: Equatable {
     static let tileOverride: Int? = ProcessInfo.processInfo.environment["NASDIFF_GEMM_TILE"].flatMap(Int.init)
         .flatMap { [64, 128].contains($0) ? $0 : nil }
 
-    /// The least K a split-K slice takes. 128: on the H100 sampling ran 1.8 % and 4 % faster than with
-    /// 256 in two calls (y's per-graph products over K = 2048 and 512), training within its noise
-    /// (Benchmarks/RESULTS.md). NASDIFF_SPLITK_MIN_K overrides it, for measuring that choice.
-    static let minSliceK: Int = ProcessInfo.processInfo.environment["NASDIFF_SPLITK_MIN_K"].flatMap(Int.init)
-        .flatMap { $0 >= 16 ? $0 : nil } ?? 128
-
     /// 128-tiles when there are at least two per compute unit (at ≤ 128 registers per work-item an
     /// H100 SM holds two 256-work-item groups); else 64-tiles; and when even those leave compute units idle and K is long,
-    /// split K so that about two groups per compute unit run, each over at least `minSliceK` of K. `members`
-    /// products of this shape run in the same launch.
+    /// split K so that about two groups per compute unit run, each over at least 256 of K (128 was no
+    /// faster on the H100 in an interleaved comparison, Benchmarks/RESULTS.md). `members` products of this
+    /// shape run in the same launch.
     static func choose(m: Int, n: Int, k: Int, members: Int = 1, computeUnits: Int, tile forcedTile: Int? = nil,
                        slices forcedSlices: Int? = nil) -> GEMMPlan {
         let cus = max(1, computeUnits)
         func tiles(_ t: Int) -> Int { ((m + t - 1) / t) * ((n + t - 1) / t) * max(1, members) }
         let tile = forcedTile ?? (tiles(128) >= 2 * cus ? 128 : 64)
-        var slices = forcedSlices ?? (tiles(tile) >= cus ? 1 : min((2 * cus + tiles(tile) - 1) / tiles(tile), k / minSliceK))
+        var slices = forcedSlices ?? (tiles(tile) >= cus ? 1 : min((2 * cus + tiles(tile) - 1) / tiles(tile), k / 256))
         slices = max(1, min(slices, (k + 15) / 16))
         let kChunk = ((k + slices - 1) / slices + 15) / 16 * 16
         return GEMMPlan(tile: tile, slices: (k + kChunk - 1) / kChunk, kChunk: kChunk)
