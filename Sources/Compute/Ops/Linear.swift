@@ -163,11 +163,7 @@ extension Device {
     func gemmOnGPU(_ layout: String, c: View, a: View, b: View, bias: View?, mask: RowMask?, relu: Bool, accumulate: Bool,
                    m: Int, n: Int, k: Int, tile: Int?, slices: Int?, batch: GEMMBatch = .single) throws {
         guard let cl else { return }
-        // The tensor-core kernels come in 64-tiles only: on the H100, whole sampling and training runs
-        // were faster than with 128-tiles, whose kernel held 223 registers per item (Benchmarks/RESULTS.md).
-        let tensorCores = cl.tensorCoreGEMM
-        let plan = GEMMPlan.choose(m: m, n: n, k: k, members: batch.count, computeUnits: cl.info.computeUnits,
-                                   tile: tensorCores ? 64 : tile ?? GEMMPlan.tileOverride, slices: slices)
+        let plan = gemmPlan(cl, m: m, n: n, k: k, members: batch.count, tile: tile, slices: slices)
         // Split-K partials are reduced with one bias, so a batch that needs them runs member by member.
         if batch.count > 1 && plan.slices > 1 {
             for z in 0..<batch.count {
@@ -192,6 +188,14 @@ extension Device {
         try gemmPartialsOnGPU(layout, partials: partials, a: a, b: b, bias: nil, m: m, n: n, k: k, plan: plan)
         try splitKReduceOnGPU(c: c, partials: partials, slices: plan.slices, bias: bias, accumulate: accumulate,
                               maskArgs: maskArgs, m: m, n: n)
+    }
+
+    /// The tile and K split of a tiled GEMM on this device. The tensor-core kernels come in 64-tiles only:
+    /// on the H100, whole sampling and training runs were faster than with 128-tiles, whose kernel held
+    /// 223 registers per item (Benchmarks/RESULTS.md).
+    func gemmPlan(_ cl: CLContext, m: Int, n: Int, k: Int, members: Int = 1, tile: Int? = nil, slices: Int? = nil) -> GEMMPlan {
+        GEMMPlan.choose(m: m, n: n, k: k, members: members, computeUnits: cl.info.computeUnits,
+                        tile: cl.tensorCoreGEMM ? 64 : tile ?? GEMMPlan.tileOverride, slices: slices)
     }
 
     /// The kernel of a tiled GEMM and its launch sizes.

@@ -22,10 +22,7 @@ public extension Device {
         }
         if let cl {
             // The tiled GEMMs on any OpenCL device (GPU-shaped; PoCL runs them too, as the tests do).
-            let plans = terms.map {
-                GEMMPlan.choose(m: rows, n: outDim, k: $0.inDim, computeUnits: cl.info.computeUnits,
-                                tile: cl.tensorCoreGEMM ? 64 : GEMMPlan.tileOverride)
-            }
+            let plans = terms.map { gemmPlan(cl, m: rows, n: outDim, k: $0.inDim) }
             let slices = plans.reduce(0) { $0 + $1.slices }, size = rows * outDim
             let partials = try LinearScratch.shared.view(on: self, count: slices * size)
             var first = 0
