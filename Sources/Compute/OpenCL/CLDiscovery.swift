@@ -54,9 +54,10 @@ public struct OpenCLDeviceInfo: @unchecked Sendable, CustomStringConvertible {
 
 extension OpenCLDeviceInfo {
     /// The same device with the host choosing GPU-shaped kernels for it: tests run the whole model's
-    /// GPU path (tiled and batched GEMMs, fused attention and LayerNorm) on PoCL this way.
-    func treatedAsGPU() -> OpenCLDeviceInfo {
-        OpenCLDeviceInfo(platform: platform, name: name, isGPU: true, computeUnits: computeUnits, globalMemoryBytes: globalMemoryBytes,
+    /// GPU path (tiled and batched GEMMs, fused attention and LayerNorm) on PoCL this way. `computeUnits`
+    /// overrides the count the GEMM plans see, so that tests split K on a machine of any core count.
+    func treatedAsGPU(computeUnits units: Int? = nil) -> OpenCLDeviceInfo {
+        OpenCLDeviceInfo(platform: platform, name: name, isGPU: true, computeUnits: units ?? computeUnits, globalMemoryBytes: globalMemoryBytes,
                          maxAllocationBytes: maxAllocationBytes, localMemoryBytes: localMemoryBytes, openCLCVersion: openCLCVersion,
                          nvidiaComputeCapability: nil, maxClockMHz: maxClockMHz, id: id)
     }
