@@ -1501,14 +1501,42 @@ inline void posterior_private(float* out, const float* p, float zt, __global con
     }
 }
 
+// Predictor guidance (Nisonoff et al. 2024, first order): the posterior p(z_s = c) of a free row is
+// multiplied by exp(clamp(scale·(g[c] − g[zt]))), where g is the predictor's gradient with respect to the
+// row's one-hot input, and by 0 for a class the row can never take (allowed[c] = 0); then renormalised.
+// A row with one allowed class (a fixed input or output node) and padding are left alone. For pair
+// rows the state is symmetric, so the gradient is g(i, j) + g(j, i) and every class is allowed.
+inline void predictor_guidance_private(float* post, int classes, int zt, __global const float* g, __global const float* gm,
+                                       __global const float* allowed, float scale, float limit) {
+    int free_classes = 0;
+    for (int c = 0; c < classes; ++c) free_classes += allowed == 0 || allowed[c] > 0.5f;
+    if (free_classes < 2) return;
+    float base = g[zt] + (gm != 0 ? gm[zt] : 0.0f);
+    float weighted[SAMPLE_MAX_CLASSES];
+    float total = 0.0f;
+    for (int c = 0; c < classes; ++c) {
+        if (allowed != 0 && !(allowed[c] > 0.5f)) { weighted[c] = 0.0f; continue; }
+        const float gc = g[c] + (gm != 0 ? gm[c] : 0.0f);
+        const float logw = fmin(fmax(scale * (gc - base), -limit), limit);
+        weighted[c] = post[c] * exp(logw);
+        total = total + weighted[c];
+    }
+    if (!(total > 0.0f)) return;   // guidance cannot rescue a row without allowed mass: keep the posterior
+    const float inv = 1.0f / total;
+    for (int c = 0; c < classes; ++c) post[c] = weighted[c] * inv;
+}
+
 // logits: `passes` blocks of rows × classes, the unconditional pass first. mix: (a, b) per further pass.
 // trans: Q_t, Q̄_s, Q̄_t (classes² each, row-major). pair_nodes > 0: rows are (graph, i, j) pairs of
 // that many nodes, and row (i, j) with i > j takes the draw of row (j, i), the diagonal class 0.
-// write_post: also write the distribution each row was drawn from (tests).
+// use_guidance: apply predictor guidance from grad (rows × classes) with allowed (rows × classes, 0/1; node
+// rows only), scale and limit. write_post: also write the distribution each row was drawn from (tests).
 __kernel void reverse_step(__global float* out, int out_off, __global const float* logits, int logits_off,
                            int passes, __global const float* mix, int mix_off, float threshold,
                            __global const float* zt, int zt_off, __global const float* trans, int trans_off,
                            int rows, int classes, int pair_nodes, int seed_lo, int seed_hi, int stream_lo, int stream_hi,
+                           __global const float* grad, int grad_off, __global const float* allowed, int allowed_off,
+                           float guide_scale, float guide_limit, int use_guidance,
                            __global float* post, int post_off, int write_post) {
     const int r = get_global_id(0);
     if (r >= rows) return;
@@ -1540,7 +1568,20 @@ __kernel void reverse_step(__global float* out, int out_off, __global const floa
 
     const int square = classes * classes;
     __global const float* m = trans + trans_off;
-    posterior_private(support, guided, zt[zt_off + src], m, m + square, m + 2 * square, classes);
+    const float z = zt[zt_off + src];
+    posterior_private(support, guided, z, m, m + square, m + 2 * square, classes);
+    if (use_guidance && z >= 0.0f && z < (float)classes) {
+        __global const float* g = grad + grad_off + (size_t)src * classes;
+        __global const float* gm = 0;
+        __global const float* allow = 0;
+        if (pair_nodes > 0) {
+            const int n = pair_nodes, gi = src / (n * n), i = (src / n) % n, j = src % n;
+            gm = grad + grad_off + (size_t)(gi * n * n + j * n + i) * classes;
+        } else {
+            allow = allowed + allowed_off + (size_t)src * classes;
+        }
+        predictor_guidance_private(support, classes, (int)z, g, gm, allow, guide_scale, guide_limit);
+    }
     const float u = philox_uniform((uint)seed_lo, (uint)seed_hi, (uint)src, (uint)stream_lo, (uint)stream_hi);
     out[out_off + r] = draw_class(support, classes, u);
     if (write_post) for (int c = 0; c < classes; ++c) post[post_off + r * classes + c] = support[c];

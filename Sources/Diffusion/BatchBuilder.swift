@@ -34,7 +34,7 @@ struct BatchBuilder {
 
     /// `fixedT` overrides the random timestep (validation uses a fixed spread of t).
     func build(graphs: [Int], step: Int, dropConditions: Bool, fixedT: [Int]? = nil) -> Host {
-        let n = data.n, dX = model.nodeClasses, g = graphs.count
+        let n = data.n, dX = model.nodeClasses, g = graphs.count, noiser = self.noiser
         var rng = SplitMix64(options.seed &* 0x2545_F491_4F6C_DD1D &+ UInt64(bitPattern: Int64(step)) &+ (dropConditions ? 0 : 0xABCD))
         var h = Host(x0: .init(repeating: 0, count: g * n * dX), e0: .init(repeating: 0, count: g * n * n * 2),
                      y0: .init(repeating: 0, count: g * model.conditionWidth), mask: .init(repeating: 0, count: g * n),
@@ -42,7 +42,6 @@ struct BatchBuilder {
         for (b, gi) in graphs.enumerated() {
             let graph = data.graphs[gi]
             let t = fixedT?[b] ?? Int.random(in: 0...schedule.steps, using: &rng)
-            let qx = nodeNoise.cumulative(schedule, t), qe = edgeNoise.cumulative(schedule, t)
             // Conditions (then t/T) in y.
             var col = 0
             for k in conditions.indices {
@@ -51,31 +50,50 @@ struct BatchBuilder {
                 col += conditions[k].width
             }
             if model.timestep { h.y0[b * model.conditionWidth + col] = Float(t) / Float(schedule.steps) }
-            // Nodes.
-            for i in 0..<n where graph.nodes[i] >= 0 {
-                let clean = Int(graph.nodes[i])
-                h.mask[b * n + i] = 1
-                h.targetsX[b * n + i] = Float(clean)
-                h.nodeCount += 1
-                let z = draw(qx, row: clean, classes: dX, &rng)
-                h.x0[(b * n + i) * dX + z] = 1
-            }
-            // Pairs: real off-diagonal pairs are noised (upper triangle, mirrored); the diagonal of a
-            // real node is "no edge"; padded pairs stay all-zero.
-            for i in 0..<n where graph.nodes[i] >= 0 {
-                h.e0[((b * n + i) * n + i) * 2] = 1
-                for j in (i + 1)..<max(n, i + 1) where graph.nodes[j] >= 0 {
-                    let clean = Int(graph.pairs[i * n + j])
-                    let z = options.fixedEdges ? clean : draw(qe, row: clean, classes: 2, &rng)
-                    for (a, c) in [(i, j), (j, i)] {
-                        h.e0[((b * n + a) * n + c) * 2 + z] = 1
-                        if !options.fixedEdges { h.targetsE[(b * n + a) * n + c] = Float(clean) }
-                    }
-                    if !options.fixedEdges { h.pairCount += 2 }
-                }
-            }
+            noiser.write(graph, t: t, slot: b, into: &h, rng: &rng)
         }
         return h
+    }
+
+    var noiser: GraphNoiser {
+        GraphNoiser(schedule: schedule, nodeNoise: nodeNoise, edgeNoise: edgeNoise, fixedEdges: options.fixedEdges, nodeClasses: model.nodeClasses)
+    }
+}
+
+/// The forward process q(G_t | G_0) for one graph, written into a batch's one-hot inputs and
+/// targets: each real node's class drawn from row x_0 of Q̄_t; real off-diagonal pairs drawn in the
+/// upper triangle and mirrored (or kept, with fixed edges); the diagonal of a real node is "no edge";
+/// padded nodes and pairs stay all-zero. Shared by the denoiser's and the predictors' training.
+struct GraphNoiser {
+    let schedule: NoiseSchedule
+    let nodeNoise: MarginalTransitions
+    let edgeNoise: MarginalTransitions
+    let fixedEdges: Bool
+    let nodeClasses: Int
+
+    func write(_ graph: GraphTensors, t: Int, slot b: Int, into h: inout BatchBuilder.Host, rng: inout SplitMix64) {
+        let n = graph.n, dX = nodeClasses
+        let qx = nodeNoise.cumulative(schedule, t), qe = edgeNoise.cumulative(schedule, t)
+        for i in 0..<n where graph.nodes[i] >= 0 {
+            let clean = Int(graph.nodes[i])
+            h.mask[b * n + i] = 1
+            h.targetsX[b * n + i] = Float(clean)
+            h.nodeCount += 1
+            let z = draw(qx, row: clean, classes: dX, &rng)
+            h.x0[(b * n + i) * dX + z] = 1
+        }
+        for i in 0..<n where graph.nodes[i] >= 0 {
+            h.e0[((b * n + i) * n + i) * 2] = 1
+            for j in (i + 1)..<max(n, i + 1) where graph.nodes[j] >= 0 {
+                let clean = Int(graph.pairs[i * n + j])
+                let z = fixedEdges ? clean : draw(qe, row: clean, classes: 2, &rng)
+                for (a, c) in [(i, j), (j, i)] {
+                    h.e0[((b * n + a) * n + c) * 2 + z] = 1
+                    if !fixedEdges { h.targetsE[(b * n + a) * n + c] = Float(clean) }
+                }
+                if !fixedEdges { h.pairCount += 2 }
+            }
+        }
     }
 
     private func draw(_ q: [Float], row: Int, classes d: Int, _ rng: inout SplitMix64) -> Int {

@@ -29,6 +29,10 @@ public struct SamplingOptions: Sendable {
     /// passes rule out (an input op in the middle of a cell) is a ratio of two tiny numbers: noise
     /// that guidance amplifies into invalid graphs.
     public var supportThreshold: Float = 1e-4
+    /// Predictor guidance (PredictorGuidance.swift): each predictor with its weight λ.
+    public var predictors: [PredictorGuide] = []
+    /// Bound on the predictors' log-weight of one class in one step.
+    public var predictorLimit: Float = 8
     public init() {}
 
     /// Throws for settings a run cannot honour, naming the command-line flag: `trainedSteps` is the
@@ -44,6 +48,12 @@ public struct SamplingOptions: Sendable {
         var weights = targets.map(\.weight)
         if case let .joint(w) = guidance { weights.append(w) }
         if let w = weights.first(where: { !$0.isFinite }) { throw DiffusionError.badOption("--weight \(w)", "must be a finite number") }
+        if let w = predictors.map(\.weight).first(where: { !$0.isFinite }) {
+            throw DiffusionError.badOption("--predictor-weight \(w)", "must be a finite number")
+        }
+        guard predictorLimit.isFinite, predictorLimit > 0 else {
+            throw DiffusionError.badOption("--predictor-limit \(predictorLimit)", "must be a finite number > 0")
+        }
     }
 }
 
@@ -168,6 +178,10 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
             try d.mirrorPairClasses(classesE.all, graphs: b, n: n)
         }
 
+        let guidance = options.predictors.isEmpty ? nil
+            : try PredictorGuidance(device: d, guides: options.predictors, graphs: b, nodeCounts: counts, checkpoint: record,
+                                    limit: options.predictorLimit)
+
         let xBlock = rn * dX, eBlock = re * 2
         for k in 0..<stepCount {
             if stopRequested() { throw DiffusionError.stopped }
@@ -176,14 +190,18 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
             try d.oneHot(out: w.e0.sub(0, passes * eBlock), classes: classesE.all, rows: re, classCount: 2, copies: passes)
             try model.forward(parameters, w, graphs: passes * b, conditions: embedded.rows(k * passes, passes))
 
+            let terms = try guidance?.terms(classesX: classesX.all, classesE: classesE.all, t: times[k], steps: record.schedule.steps,
+                                            fixedEdges: record.fixedEdges)
+
             let m = matAll.view(k * matStride, matStride)
             try d.reverseStep(out: classesX.all, logits: w.xLogits.sub(0, passes * xBlock), passes: passes, mix: mix.all,
                               supportThreshold: threshold, zt: classesX.all, transitions: m.sub(0, 3 * dX * dX),
-                              rows: rn, classes: dX, seed: seed, stream: UInt64(2 * k))
+                              rows: rn, classes: dX, seed: seed, stream: UInt64(2 * k), predictorGuidance: terms?.nodes)
             if !record.fixedEdges {
                 try d.reverseStep(out: nextE.all, logits: w.eLogits.sub(0, passes * eBlock), passes: passes, mix: mix.all,
                                   supportThreshold: threshold, zt: classesE.all, transitions: m.sub(3 * dX * dX, 12),
-                                  rows: re, classes: 2, pairNodes: n, seed: seed, stream: UInt64(2 * k + 1))
+                                  rows: re, classes: 2, pairNodes: n, seed: seed, stream: UInt64(2 * k + 1),
+                                  predictorGuidance: terms?.pairs)
                 swap(&classesE, &nextE)
             }
             if let progress, k % 25 == 24 || k == stepCount - 1 {

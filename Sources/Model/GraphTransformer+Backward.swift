@@ -17,29 +17,62 @@ extension GraphTransformer {
                      edgeWeight: Float, backward: Bool) throws -> Loss {
         let c = config, d = p.device, n = w.n, rn = g * n, re = g * n * n
         if !backward { return try lossOnly(p, w, graphs: g, nodeCount: nodeCount, pairCount: pairCount, edgeWeight: edgeWeight) }
-        guard let dO = w.dOut, let di = w.dInBlock, let gb = w.grads else {
-            throw ModelError.invalidConfig("backward needs a workspace made with training: true")
-        }
-        try d.zero(gb.all)
-        try d.zero(p.grads.all)
+        guard let dO = w.dOut else { throw ModelError.invalidConfig("backward needs a workspace made with training: true") }
+        guard outputs != nil else { throw ModelError.invalidConfig("a predictor has no class logits: its loss is the caller's") }
+        try zeroGradients(p, w)
         let lossX = w.losses.sub(0, rn), lossE = w.losses.sub(rn, re)
         try d.crossEntropy(losses: lossX, dlogits: dO.xLogits, logits: w.out.xLogits, targets: w.targetsX, rows: rn,
                            classes: c.nodeClasses, gradScale: 1 / Float(max(nodeCount, 1)))
         try d.crossEntropy(losses: lossE, dlogits: edgeWeight == 0 ? nil : dO.eLogits, logits: w.out.eLogits, targets: w.targetsE,
                            rows: re, classes: c.edgeClasses, gradScale: edgeWeight / Float(max(pairCount, 1)))
+        try self.backward(p, w, graphs: g)
+        return try sumLosses(d, w, rn: rn, re: re, nodeCount: nodeCount, pairCount: pairCount, edgeWeight: edgeWeight)
+    }
+
+    /// Zeroes `p.grads`, every activation gradient of `w` and its input gradients: call before seeding
+    /// the output gradient (`dPrediction`, or the logits' through `loss`) and running `backward`.
+    public func zeroGradients(_ p: Parameters, _ w: Workspace) throws {
+        guard let gb = w.grads else { throw ModelError.invalidConfig("backward needs a workspace made with training: true") }
+        try p.device.zero(gb.all)
+        try p.device.zero(p.grads.all)
+        if let dX0 = w.dX0, let dE0 = w.dE0 { try p.device.zero(dX0); try p.device.zero(dE0) }
+    }
+
+    /// The backward of `forward` from the output gradients seeded in `w` (a denoiser's d logits, a
+    /// predictor's `dPrediction`) to every parameter (accumulated into `p.grads`) and, with
+    /// `inputGradients`, to the one-hot inputs (`w.dX0`, `w.dE0`): what predictor guidance needs.
+    public func backward(_ p: Parameters, _ w: Workspace, graphs g: Int, inputGradients: Bool = false) throws {
+        let c = config, d = p.device, n = w.n, rn = g * n, re = g * n * n
+        guard let dO = w.dOut, let di = w.dInBlock else {
+            throw ModelError.invalidConfig("backward needs a workspace made with training: true")
+        }
+        let dX0 = inputGradients ? w.dX0 : nil, dE0 = inputGradients ? w.dE0 : nil
 
         // Output block.
         let o = w.out
         let last = w.acts(layer: layers.count - 1), dLast = w.dLayerActs[layers.count - 1]
-        try d.symmetrizePairsBackward(dinp: dO.eMasked, dout: dO.eLogits, graphs: g, n: n, dim: c.edgeClasses)
-        try d.applyPairMask(dO.eMasked, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.edgeClasses, zeroDiagonal: true)
-        try eOut2.backward(p, dinp: dO.oeb, dout: dO.eMasked, inp: o.oeb, rows: re)
-        try d.reluBackward(dinp: dO.oea.sub(0, re * c.hiddenOutE), dout: dO.oeb.sub(0, re * c.hiddenOutE), out: o.oeb.sub(0, re * c.hiddenOutE))
-        try eOut1.backward(p, dinp: dLast.eOut, dout: dO.oea, inp: last.eOut, rows: re)
-        try d.applyNodeMask(dO.xLogits, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.nodeClasses)
-        try xOut2.backward(p, dinp: dO.oxb, dout: dO.xLogits, inp: o.oxb, rows: rn)
-        try d.reluBackward(dinp: dO.oxa.sub(0, rn * c.hiddenOutX), dout: dO.oxb.sub(0, rn * c.hiddenOutX), out: o.oxb.sub(0, rn * c.hiddenOutX))
-        try xOut1.backward(p, dinp: dLast.xOut, dout: dO.oxa, inp: last.xOut, rows: rn)
+        if let head {
+            let h = head.hidden.outDim
+            try head.out.backward(p, dinp: dO.headHidden, dout: dO.prediction, inp: o.headHidden, rows: g)
+            try d.reluBackward(dinp: dO.headPreReLU.sub(0, g * h), dout: dO.headHidden.sub(0, g * h), out: o.headHidden.sub(0, g * h))
+            try head.hidden.backward(p, dinp: dLast.yOut, dout: dO.headPreReLU, inp: last.yOut, rows: g)
+        }
+        if let m = outputs {
+            try d.symmetrizePairsBackward(dinp: dO.eMasked, dout: dO.eLogits, graphs: g, n: n, dim: c.edgeClasses)
+            try d.applyPairMask(dO.eMasked, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.edgeClasses, zeroDiagonal: true)
+            try m.e2.backward(p, dinp: dO.oeb, dout: dO.eMasked, inp: o.oeb, rows: re)
+            try d.reluBackward(dinp: dO.oea.sub(0, re * c.hiddenOutE), dout: dO.oeb.sub(0, re * c.hiddenOutE), out: o.oeb.sub(0, re * c.hiddenOutE))
+            try m.e1.backward(p, dinp: dLast.eOut, dout: dO.oea, inp: last.eOut, rows: re)
+            try d.applyNodeMask(dO.xLogits, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.nodeClasses)
+            try m.x2.backward(p, dinp: dO.oxb, dout: dO.xLogits, inp: o.oxb, rows: rn)
+            try d.reluBackward(dinp: dO.oxa.sub(0, rn * c.hiddenOutX), dout: dO.oxb.sub(0, rn * c.hiddenOutX), out: o.oxb.sub(0, rn * c.hiddenOutX))
+            try m.x1.backward(p, dinp: dLast.xOut, dout: dO.oxa, inp: last.xOut, rows: rn)
+            // DiGress's residual: the logits include the one-hot inputs themselves.
+            if let dX0, let dE0 {
+                try d.axpby(dX0.sub(0, rn * c.nodeClasses), dO.xLogits.sub(0, rn * c.nodeClasses), a: 1, b: 1)
+                try d.axpby(dE0.sub(0, re * c.edgeClasses), dO.eMasked.sub(0, re * c.edgeClasses), a: 1, b: 1)
+            }
+        }
 
         // Layers, last to first.
         let i = w.inBlock
@@ -69,7 +102,7 @@ extension GraphTransformer {
         try d.reluBackward(dinp: di.ec.sub(0, re * c.edgeEmbed), dout: di.ed.sub(0, re * c.edgeEmbed), out: i.ed.sub(0, re * c.edgeEmbed))
         try eIn2.backward(p, dinp: di.eb, dout: di.ec, inp: i.eb, rows: re)
         try d.reluBackward(dinp: di.ea.sub(0, re * c.hiddenInE), dout: di.eb.sub(0, re * c.hiddenInE), out: i.eb.sub(0, re * c.hiddenInE))
-        try eIn1.backward(p, dinp: nil, dout: di.ea, inp: w.e0, rows: re)
+        try eIn1.backward(p, dinp: dE0, dout: di.ea, inp: w.e0, rows: re)
 
         try d.applyNodeMask(di.x, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.dx)
         try d.concatBroadcastBackward(da: di.xd, db: di.cX, dout: di.x, graphs: g, positions: n, dimA: c.nodeEmbed, dimB: cxw)
@@ -79,9 +112,7 @@ extension GraphTransformer {
         try d.reluBackward(dinp: di.xc.sub(0, rn * c.nodeEmbed), dout: di.xd.sub(0, rn * c.nodeEmbed), out: i.xd.sub(0, rn * c.nodeEmbed))
         try xIn2.backward(p, dinp: di.xb, dout: di.xc, inp: i.xb, rows: rn)
         try d.reluBackward(dinp: di.xa.sub(0, rn * c.hiddenInX), dout: di.xb.sub(0, rn * c.hiddenInX), out: i.xb.sub(0, rn * c.hiddenInX))
-        try xIn1.backward(p, dinp: nil, dout: di.xa, inp: w.x0, rows: rn)
-
-        return try sumLosses(d, w, rn: rn, re: re, nodeCount: nodeCount, pairCount: pairCount, edgeWeight: edgeWeight)
+        try xIn1.backward(p, dinp: dX0, dout: di.xa, inp: w.x0, rows: rn)
     }
 
     private func lossOnly(_ p: Parameters, _ w: Workspace, graphs g: Int, nodeCount: Int, pairCount: Int, edgeWeight: Float) throws -> Loss {

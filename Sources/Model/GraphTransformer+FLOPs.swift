@@ -11,8 +11,12 @@ extension GraphTransformer {
             + lin(re, c.edgeClasses, c.hiddenInE) + lin(re, c.hiddenInE, c.edgeEmbed)
             + lin(rg, c.conditionWidth, c.hiddenInY) + lin(rg, c.hiddenInY, c.dy)
             + lin(rg, c.conditionWidth, cx) + lin(rg, cx, cx) + lin(rg, c.conditionWidth, ce) + lin(rg, ce, ce)
-            + lin(rn, c.dx, c.hiddenOutX) + lin(rn, c.hiddenOutX, c.nodeClasses)
-            + lin(re, c.de, c.hiddenOutE) + lin(re, c.hiddenOutE, c.edgeClasses)
+        if let h = c.regressionHidden {
+            f += lin(rg, c.dy, h) + lin(rg, h, 1)
+        } else {
+            f += lin(rn, c.dx, c.hiddenOutX) + lin(rn, c.hiddenOutX, c.nodeClasses)
+                + lin(re, c.de, c.hiddenOutE) + lin(re, c.hiddenOutE, c.edgeClasses)
+        }
         let layer = 4 * lin(rn, c.dx, c.dx) + 2 * lin(rn, c.dx, c.ffX) + 8 * re * Double(c.dx)
             + 2 * lin(re, c.de, c.dx) + lin(re, c.dx, c.de) + 2 * lin(re, c.de, c.ffE)
             + 4 * lin(rg, c.dy, c.dx) + 3 * lin(rg, c.dy, c.dy) + lin(rg, 4 * c.dx, c.dy) + lin(rg, 4 * c.de, c.dy)

@@ -58,15 +58,23 @@ extension GraphTransformer {
             x = s.xOut; e = s.eOut; yl = s.yOut
         }
 
+        // A predictor: the head on the last layer's y, one number per graph.
+        let o = w.out
+        if let head {
+            try head.hidden.forward(p, out: o.headHidden, inp: yl, rows: g, relu: true)
+            try head.out.forward(p, out: o.prediction, inp: o.headHidden, rows: g)
+            return
+        }
+        guard let m = outputs else { return }
+
         // Outputs: logits plus the one-hot input (DiGress's residual), masked; E symmetric, no diagonal
         // (one pass: the residual, the symmetrisation and the mask).
-        let o = w.out
-        try xOut1.forward(p, out: o.oxb, inp: x, rows: rn, relu: true)
-        try xOut2.forward(p, out: o.oxc, inp: o.oxb, rows: rn)
+        try m.x1.forward(p, out: o.oxb, inp: x, rows: rn, relu: true)
+        try m.x2.forward(p, out: o.oxc, inp: o.oxb, rows: rn)
         try d.add(out: o.xLogits, o.oxc.sub(0, rn * c.nodeClasses), w.x0.sub(0, rn * c.nodeClasses))
         try d.applyNodeMask(o.xLogits, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.nodeClasses)
-        try eOut1.forward(p, out: o.oeb, inp: e, rows: re, relu: true)
-        try eOut2.forward(p, out: o.oec, inp: o.oeb, rows: re)
+        try m.e1.forward(p, out: o.oeb, inp: e, rows: re, relu: true)
+        try m.e2.forward(p, out: o.oec, inp: o.oeb, rows: re)
         try d.symmetrizePairs(out: o.eLogits, inp: o.oec.sub(0, re * c.edgeClasses), graphs: g, n: n, dim: c.edgeClasses,
                               residual: w.e0.sub(0, re * c.edgeClasses), nodeMask: w.nodeMask, zeroDiagonal: true)
     }

@@ -3,13 +3,26 @@ import Compute
 // The denoiser: noisy one-hot graph (X_t, E_t) plus the global input y (conditions, t/T) →
 // logits for the clean node and edge classes (dinas-spec §3.2). Explicit forward and backward over
 // a Workspace that holds every activation and its gradient for one batch size.
+// With `config.regressionHidden` the same blocks make a noise-aware predictor (DiGress's regressor):
+// a regression head on the last layer's y replaces the output MLPs, and one number per graph comes out.
+
+/// The denoiser's output MLPs: per node and per pair, width → hidden → classes.
+struct OutputMLPs: Sendable {
+    let x1, x2, e1, e2: Linear
+}
+
+/// The predictor's head on y: dy → hidden (ReLU) → 1.
+struct RegressionHead: Sendable {
+    let hidden, out: Linear
+}
 
 public struct GraphTransformer: Sendable {
     public let config: ModelConfig
     public let layout: ParameterLayout
     let xIn1, xIn2, eIn1, eIn2, yIn1, yIn2, cX1, cX2, cE1, cE2: Linear
     let layers: [TransformerLayer]
-    let xOut1, xOut2, eOut1, eOut2: Linear
+    let outputs: OutputMLPs?
+    let head: RegressionHead?
 
     public init(_ c: ModelConfig) throws {
         try c.validate()
@@ -28,15 +41,20 @@ public struct GraphTransformer: Sendable {
         var ls: [TransformerLayer] = []
         for i in 0..<c.layers { ls.append(TransformerLayer("tf_layers.\(i)", c, &l)) }
         layers = ls
-        xOut1 = Linear("mlp_out_X.0", c.dx, c.hiddenOutX, &l)
-        xOut2 = Linear("mlp_out_X.2", c.hiddenOutX, c.nodeClasses, &l)
-        eOut1 = Linear("mlp_out_E.0", c.de, c.hiddenOutE, &l)
-        eOut2 = Linear("mlp_out_E.2", c.hiddenOutE, c.edgeClasses, &l)
+        if let h = c.regressionHidden {
+            outputs = nil
+            head = RegressionHead(hidden: Linear("head.0", c.dy, h, &l), out: Linear("head.2", h, 1, &l))
+        } else {
+            outputs = OutputMLPs(x1: Linear("mlp_out_X.0", c.dx, c.hiddenOutX, &l), x2: Linear("mlp_out_X.2", c.hiddenOutX, c.nodeClasses, &l),
+                                 e1: Linear("mlp_out_E.0", c.de, c.hiddenOutE, &l), e2: Linear("mlp_out_E.2", c.hiddenOutE, c.edgeClasses, &l))
+            head = nil
+        }
         layout = l
     }
 
     var linears: [Linear] {
-        [xIn1, xIn2, eIn1, eIn2, yIn1, yIn2, cX1, cX2, cE1, cE2, xOut1, xOut2, eOut1, eOut2] + layers.flatMap(\.linears)
+        [xIn1, xIn2, eIn1, eIn2, yIn1, yIn2, cX1, cX2, cE1, cE2] + (outputs.map { [$0.x1, $0.x2, $0.e1, $0.e2] } ?? [])
+            + (head.map { [$0.hidden, $0.out] } ?? []) + layers.flatMap(\.linears)
     }
 
     /// Fresh parameters with PyTorch's default initialisation, from a seed.

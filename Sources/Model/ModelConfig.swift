@@ -22,6 +22,10 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var timestep: Bool
     /// Chain y across layers (fixes B1). On by default; off reproduces DiNAS.
     public var chainY: Bool
+    /// A noise-aware predictor instead of a denoiser (DiGress's regressor): the X and E output MLPs are
+    /// replaced by a regression head on the last layer's y, Linear(dy → this) · ReLU · Linear(→ 1).
+    /// nil (absent from a checkpoint's JSON) for a denoiser.
+    public var regressionHidden: Int? = nil
 
     /// Node features before the class embedding is concatenated: dx/2 (DiNAS: 256 of 512).
     public var nodeEmbed: Int { dx / 2 }
@@ -65,6 +69,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         func fail(_ s: String) -> ModelError { .invalidConfig(s) }
         if dx % 2 != 0 { throw fail("dx = \(dx) must be even (half is the class embedding)") }
         if de % 2 != 0 { throw fail("de = \(de) must be even (half is the class embedding)") }
+        if let h = regressionHidden, h <= 0 { throw fail("regressionHidden = \(h) must be > 0") }
         if dx % heads != 0 { throw fail("dx = \(dx) must be a multiple of heads = \(heads)") }
         for (n, v) in [("nodeClasses", nodeClasses), ("edgeClasses", edgeClasses), ("conditionWidth", conditionWidth),
                        ("maxNodes", maxNodes), ("layers", layers)] where v <= 0 {

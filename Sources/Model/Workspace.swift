@@ -15,9 +15,15 @@ public final class Workspace: @unchecked Sendable {
     public let x0, e0, y0, nodeMask: View
     /// Clean classes for the loss (class index, −1 = not counted): nodes (graphs·n), pairs (graphs·n·n).
     public let targetsX, targetsE: View
-    /// Outputs: logits for the clean classes.
+    /// Outputs: logits for the clean classes (a denoiser), or one number per graph (a predictor).
     public var xLogits: View { out.xLogits }
     public var eLogits: View { out.eLogits }
+    public var prediction: View { out.prediction }
+    /// Training workspaces: the gradient of the backward's objective with respect to the inputs x0
+    /// (graphs·n × dX) and e0 (graphs·n·n × dE), when the backward is asked for it.
+    public let dX0, dE0: View?
+    /// Training workspaces of a predictor: the seed of the backward, d(objective)/d(prediction), per graph.
+    public var dPrediction: View? { dOut?.prediction }
 
     let inputs: Buffer
     let acts: Buffer
@@ -61,8 +67,10 @@ public final class Workspace: @unchecked Sendable {
             var ga = Arena(buffer: gb)
             let (di, dl, dO) = build(&ga)
             grads = gb; dInBlock = di; dLayerActs = dl; dOut = dO
+            let inputGrads = try device.makeBuffer(count: rn * c.nodeClasses + re * c.edgeClasses)
+            dX0 = inputGrads.view(0, rn * c.nodeClasses); dE0 = inputGrads.view(rn * c.nodeClasses, re * c.edgeClasses)
         } else {
-            grads = nil; dInBlock = nil; dLayerActs = []; dOut = nil
+            grads = nil; dInBlock = nil; dLayerActs = []; dOut = nil; dX0 = nil; dE0 = nil
         }
         positional = try device.makeBuffer(PositionalEncoding.table(positions: n, channels: c.nodeEmbed, width: c.dx))
     }
@@ -96,14 +104,21 @@ struct InputActs {
 
 struct OutputActs {
     /// eMasked, the masked logits before symmetrisation, is only a gradient slot: the forward does
-    /// the residual, mask and symmetrisation in one pass (symmetrizePairs).
+    /// the residual, mask and symmetrisation in one pass (symmetrizePairs). A predictor has no logits
+    /// (empty views) and a denoiser no head.
     var oxa, oxb, oxc, xLogits: View
     var oea, oeb, oec, eMasked, eLogits: View
+    /// The regression head: hidden rows after ReLU (graphs × hidden), the prediction (graphs), and
+    /// headPreReLU, a gradient slot only (the forward fuses the ReLU).
+    var headPreReLU, headHidden, prediction: View
 
     init(_ a: inout Arena, _ c: ModelConfig, graphs g: Int, n: Int) {
         let rn = g * n, re = g * n * n
-        oxa = a.take(rn * c.hiddenOutX); oxb = a.take(rn * c.hiddenOutX); oxc = a.take(rn * c.nodeClasses); xLogits = a.take(rn * c.nodeClasses)
-        oea = a.take(re * c.hiddenOutE); oeb = a.take(re * c.hiddenOutE); oec = a.take(re * c.edgeClasses)
-        eMasked = a.take(re * c.edgeClasses); eLogits = a.take(re * c.edgeClasses)
+        let logits = c.regressionHidden == nil ? 1 : 0, h = c.regressionHidden ?? 0
+        oxa = a.take(logits * rn * c.hiddenOutX); oxb = a.take(logits * rn * c.hiddenOutX)
+        oxc = a.take(logits * rn * c.nodeClasses); xLogits = a.take(logits * rn * c.nodeClasses)
+        oea = a.take(logits * re * c.hiddenOutE); oeb = a.take(logits * re * c.hiddenOutE); oec = a.take(logits * re * c.edgeClasses)
+        eMasked = a.take(logits * re * c.edgeClasses); eLogits = a.take(logits * re * c.edgeClasses)
+        headPreReLU = a.take(g * h); headHidden = a.take(g * h); prediction = a.take(h > 0 ? g : 0)
     }
 }

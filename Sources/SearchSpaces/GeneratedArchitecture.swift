@@ -98,3 +98,11 @@ enum GeneratedArchitectureLines {
         }
     }
 }
+
+public extension GeneratedArchitecture {
+    /// The architecture of one JSON line as `nasdiff evaluate` reads it, or nil when it has none.
+    init?(jsonLine: String) {
+        guard case .success(let arch) = GeneratedArchitectureLines.parseLine(jsonLine) else { return nil }
+        self = arch
+    }
+}

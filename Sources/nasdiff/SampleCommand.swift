@@ -24,6 +24,9 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Denoising steps (default: the trained T; fewer uses the exact strided sampler).") var steps: Int?
     @Option(help: "Seed.") var seed: UInt64 = 0
     @Option(help: "After guidance, drop classes the unconditional model gives less than this probability (0 = off, DiNAS).") var supportThreshold: Float = 1e-4
+    @Option(name: .customLong("predictor"), help: "A predictor (`nasdiff predictor train`) whose gradient steers sampling toward its metric's good side; repeat for several.") var predictors: [String] = []
+    @Option(help: "Predictor guidance weight λ, or comma-separated weights, one per --predictor.") var predictorWeight = "\(defaultPredictorWeight)"
+    @Option(help: "Bound on the predictors' log-weight of one class in one step.") var predictorLimit: Float = 8
     @Option(help: "Output file (JSON lines); '-' for stdout.") var out = "-"
     @Flag(help: "Print no summary.") var quiet = false
     @OptionGroup var deviceOption: DeviceOption
@@ -32,6 +35,21 @@ struct SampleCommand: ParsableCommand {
         guard count >= 1 else { throw ValidationError("--count must be at least 1 (got \(count))") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
         _ = try guidanceAndWeights()
+        _ = try predictorWeights()
+    }
+
+    /// The weight λ of each --predictor.
+    private func predictorWeights() throws -> [Double] {
+        let weights = try predictorWeight.split(separator: ",").map {
+            guard let w = Double($0.trimmingCharacters(in: .whitespaces)), w.isFinite else {
+                throw ValidationError("--predictor-weight: '\($0)' is not a finite number")
+            }
+            return w
+        }
+        guard weights.count == 1 || weights.count == predictors.count else {
+            throw ValidationError("--predictor-weight: give one weight, or one per --predictor (\(predictors.count))")
+        }
+        return predictors.indices.map { weights.count == 1 ? weights[0] : weights[$0] }
     }
 
     /// The guidance mode and the weight of each --condition (all the same for joint guidance).
@@ -69,6 +87,12 @@ struct SampleCommand: ParsableCommand {
         let (mode, weights) = try guidanceAndWeights()
         options.guidance = mode
         options.targets = try zip(conditions, weights).map { try ConditionTarget(parsing: $0, conditions: record.conditions, weight: $1) }
+        options.predictors = try zip(predictors, try predictorWeights()).map { path, weight in
+            let p = try Predictor.read(from: path)
+            try p.requireCompatible(with: record, path: path)
+            return PredictorGuide(predictor: p, weight: weight)
+        }
+        options.predictorLimit = predictorLimit
         try options.validate(trainedSteps: record.schedule.steps)
         if out != "-" { try requireWritable(out, flag: "--out") }
         let devices = try deviceOption.makeAll()
@@ -111,13 +135,16 @@ struct SampleCommand: ParsableCommand {
         if let table {
             training = Evaluation.trainingIdentities(space: space, standards: record.trainingRows.map { table.standards[$0] }).identities
         }
-        let metric = options.targets.first.map { record.conditions[$0.conditionIndex].metric }
+        let metric = options.predictors.first.map(\.predictor.record.metric) ?? options.targets.first.map { record.conditions[$0.conditionIndex].metric }
         let report = try Evaluation.run(space: space, table: table, samples: archs, trainingSet: training,
                                         conditions: EvaluationConditions(metric: metric, topK: 5, queries: nil))
         stderr(report.renderText())
         if let table { stderr(conditionSummary(archs, options.targets, record.conditions, space: space, table: table)) }
     }
 }
+
+/// λ when --predictor-weight is not given, chosen by the sweep in Benchmarks/RESULTS.md.
+let defaultPredictorWeight = 3.0
 
 /// One JSON line for a sampled graph.
 func sampleLine(_ g: ArchGraph, space: any SearchSpace, table: BenchmarkTable?) throws -> String {

@@ -176,6 +176,86 @@ final class ReverseStepTests: XCTestCase {
         }
     }
 
+    /// Predictor guidance on top of a case: a gradient per row and class, an allowed mask for node rows.
+    private struct Guide { var gradient: [Float], allowed: [Float]?, scale: Float, limit: Float }
+
+    private func randomGuide(_ k: Case, seed: UInt64, forbid: Bool) -> Guide {
+        var rng = SeededRandom(seed)
+        let gradient = randomArray(k.rows * k.classes, &rng, in: -2...2)
+        var allowed: [Float]?
+        if forbid {
+            // Every third row forbids its last class; every fifth row allows one class only (a fixed row).
+            allowed = (0..<k.rows).flatMap { r in (0..<k.classes).map { c -> Float in
+                if r % 5 == 0 { return c == 1 ? 1 : 0 }
+                return r % 3 == 0 && c == k.classes - 1 ? 0 : 1
+            } }
+        }
+        return Guide(gradient: gradient, allowed: allowed, scale: 1.5, limit: 3)
+    }
+
+    private func runGuided(_ dev: Device, _ k: Case, _ guide: Guide) throws -> (classes: [Float], posterior: [Float]) {
+        let out = try dev.makeBuffer(count: k.rows), post = try dev.makeBuffer(count: k.rows * k.classes)
+        let term = PredictorGuidanceTerm(gradient: try dev.makeBuffer(guide.gradient).all, allowed: try guide.allowed.map { try dev.makeBuffer($0).all },
+                                         scale: guide.scale, limit: guide.limit)
+        try dev.reverseStep(out: out.all, logits: try dev.makeBuffer(k.logits).all, passes: k.passes, mix: try dev.makeBuffer(k.mix).all,
+                            supportThreshold: k.threshold, zt: try dev.makeBuffer(k.zt).all,
+                            transitions: try dev.makeBuffer(k.trans.map(Float.init)).all, rows: k.rows, classes: k.classes,
+                            pairNodes: k.pairNodes, seed: 5, stream: 9, predictorGuidance: term, posterior: post.all)
+        return (try dev.download(out.all), try dev.download(post.all))
+    }
+
+    /// The guided posterior of a row from the unguided one, in Double (Nisonoff et al.'s first-order
+    /// rule): p(c)·exp(clamp(λ(g_c − g_zt))) on allowed classes, renormalised; rows with one allowed
+    /// class and padding untouched; pair rows sum the gradient of (i, j) and (j, i).
+    private func guidedReference(_ unguided: [Double], _ k: Case, _ guide: Guide, row src: Int) -> [Double] {
+        let d = k.classes, z = k.zt[src]
+        guard z >= 0 else { return unguided }
+        var g = (0..<d).map { Double(guide.gradient[src * d + $0]) }
+        var allowed = [Bool](repeating: true, count: d)
+        if k.pairNodes > 0 {
+            let n = k.pairNodes, gi = src / (n * n), i = (src / n) % n, j = src % n, mirror = gi * n * n + j * n + i
+            for c in 0..<d { g[c] += Double(guide.gradient[mirror * d + c]) }
+        } else if let a = guide.allowed {
+            allowed = (0..<d).map { a[src * d + $0] > 0.5 }
+        }
+        guard allowed.filter({ $0 }).count >= 2 else { return unguided }
+        let base = g[Int(z)], limit = Double(guide.limit)
+        let w = (0..<d).map { c in allowed[c] ? unguided[c] * exp(min(max(Double(guide.scale) * (g[c] - base), -limit), limit)) : 0 }
+        let total = w.reduce(0, +)
+        return total > 0 ? w.map { $0 / total } : unguided
+    }
+
+    func testPredictorGuidanceReweightsThePosterior() throws {
+        for (k, forbid) in [(randomCase(rows: 40, classes: 5, passes: 2, threshold: 0.01, seed: 60), true),
+                            (randomCase(rows: 40, classes: 7, passes: 1, threshold: 0, seed: 61), false),
+                            (randomCase(rows: 3 * 16, classes: 2, passes: 1, threshold: 0, pairNodes: 4, seed: 62), false)] {
+            let guide = randomGuide(k, seed: 63, forbid: forbid)
+            let plain = try run(TestDevices.swift, k).posterior, guided = try runGuided(TestDevices.swift, k, guide)
+            var moved = 0
+            for r in 0..<k.rows {
+                let src = source(r, k), n = k.pairNodes
+                if n > 0, (r / n) % n == r % n { continue }
+                let want = guidedReference((0..<k.classes).map { Double(plain[src * k.classes + $0]) }, k, guide, row: src)
+                for c in 0..<k.classes {
+                    XCTAssertEqual(Double(guided.posterior[r * k.classes + c]), want[c], accuracy: 2e-6, "row \(r) class \(c)")
+                }
+                if (0..<k.classes).contains(where: { abs(Double(plain[src * k.classes + $0]) - want[$0]) > 1e-3 }) { moved += 1 }
+            }
+            XCTAssertGreaterThan(moved, 4, "guidance should change rows' posteriors (sharp ones barely move)")
+        }
+    }
+
+    func testPredictorGuidanceOpenCLMatchesSwift() throws {
+        let cl = try requireOpenCL()
+        for (k, forbid) in [(randomCase(rows: 48 * 8, classes: 7, passes: 2, threshold: 1e-4, seed: 64), true),
+                            (randomCase(rows: 48 * 64, classes: 2, passes: 1, threshold: 0, pairNodes: 8, seed: 65), false)] {
+            let guide = randomGuide(k, seed: 66, forbid: forbid)
+            let s = try runGuided(TestDevices.swift, k, guide), c = try runGuided(cl, k, guide)
+            XCTAssertLessThanOrEqual(maxAbsDiff(s.posterior, c.posterior), 4e-6, "\(k.rows)×\(k.classes)")
+            XCTAssertGreaterThan(zip(s.classes, c.classes).filter { $0 == $1 }.count, k.rows * 99 / 100, "draws agree")
+        }
+    }
+
     func testBadArgumentsAreClearErrors() throws {
         let d = TestDevices.swift
         let k = randomCase(rows: 2 * 16, classes: 2, passes: 2, threshold: 0, pairNodes: 4, seed: 51)
