@@ -1679,6 +1679,30 @@ __kernel void one_hot(__global float* out, int out_off, __global const float* cl
     out[out_off + idx] = classes[classes_off + r] == (float)c ? 1.0f : 0.0f;
 }
 
+// Exact predictor guidance scores every single-row change of every graph. Variant v is graph
+// graph[v] with node row[v] set to class cls[v]: out[v] = its one-hot node tensor (n × class_count).
+__kernel void one_hot_variants(__global float* out, int out_off, __global const float* classes, int classes_off,
+                               __global const float* graph, int graph_off, __global const float* row, int row_off,
+                               __global const float* cls, int cls_off, int variants, int n, int class_count) {
+    int idx = get_global_id(0);
+    if (idx >= variants * n * class_count) return;
+    int v = idx / (n * class_count), j = (idx / class_count) % n, c = idx % class_count;
+    int g = (int)graph[graph_off + v];
+    float chosen = j == (int)row[row_off + v] ? cls[cls_off + v] : classes[classes_off + g * n + j];
+    out[out_off + idx] = chosen == (float)c ? 1.0f : 0.0f;
+}
+
+// out[index[i]] = scale·values[i] (+ out[index[i]] when accumulate). Indices are whole numbers stored
+// as Float and distinct, so no two work items write one place.
+__kernel void scatter(__global float* out, int out_off, __global const float* values, int values_off,
+                      __global const float* index, int index_off, int count, float scale, int accumulate) {
+    int i = get_global_id(0);
+    if (i >= count) return;
+    int k = (int)index[index_off + i];
+    float v = scale * values[values_off + i];
+    out[out_off + k] = accumulate ? out[out_off + k] + v : v;
+}
+
 """#,
         "symmetrize": #"""
 // Symmetrisation of pair tensors (dinas-spec §3.2, §2.5): out[g,i,j,:] = (x[g,i,j,:] + x[g,j,i,:]) / 2 · f,

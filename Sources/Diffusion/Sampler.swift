@@ -33,6 +33,7 @@ public struct SamplingOptions: Sendable {
     public var predictors: [PredictorGuide] = []
     /// Bound on the predictors' log-weight of one class in one step.
     public var predictorLimit: Float = 8
+    public var predictorMode: PredictorGuidanceMode = .firstOrder
     public init() {}
 
     /// Throws for settings a run cannot honour, naming the command-line flag: `trainedSteps` is the
@@ -179,8 +180,8 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
         }
 
         let guidance = options.predictors.isEmpty ? nil
-            : try PredictorGuidance(device: d, guides: options.predictors, graphs: b, nodeCounts: counts, checkpoint: record,
-                                    limit: options.predictorLimit)
+            : try PredictorGuidance(device: d, guides: options.predictors, mode: options.predictorMode, graphs: b, nodeCounts: counts,
+                                    checkpoint: record, classesE: classesE.all, limit: options.predictorLimit)
 
         let xBlock = rn * dX, eBlock = re * 2
         for k in 0..<stepCount {

@@ -116,13 +116,19 @@ struct PredictorRank: ParsableCommand {
         let (ckpt, _) = try Checkpoint.read(from: checkpoint)
         try p.requireCompatible(with: ckpt.record, path: predictor)
         let (space, table) = try loadSpace(ckpt.record.space)
-        var graphs: [GraphTensors] = [], archs: [ArchGraph] = [], seen = Set<String>()
-        for s in table.standards {
+        var graphs: [GraphTensors] = [], archs: [ArchGraph] = [], rows: [Int] = [], seen = Set<String>()
+        for (r, s) in table.standards.enumerated() {
             guard let g = try? space.encode(s), space.invalidReason(g) == nil, seen.insert(space.identity(g)).inserted else { continue }
             graphs.append(GraphTensors(g, n: space.maxNodes))
             archs.append(g)
+            rows.append(r)
         }
         let predicted = try p.predict(graphs, t: 0, noise: ckpt.record, device: try deviceOption.make())
+        if let column = try? table.column(p.record.metric) {
+            let known = rows.indices.filter { column[rows[$0]].isFinite }
+            let q = RankQuality(t: 0, predicted: known.map { predicted[$0] }, actual: known.map { column[rows[$0]] })
+            stderr(String(format: "over the %d distinct cells of the table: Spearman %.3f, Kendall %.3f", known.count, q.spearman, q.kendall))
+        }
         let better: (Double, Double) -> Bool = p.record.direction == .higherIsBetter ? { $0 > $1 } : { $0 < $1 }
         let order = predicted.indices.sorted { better(predicted[$0], predicted[$1]) }
         let lines = try order.prefix(count).map { try sampleLine(archs[$0], space: space, table: table) }

@@ -27,6 +27,7 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("predictor"), help: "A predictor (`nasdiff predictor train`) whose gradient steers sampling toward its metric's good side; repeat for several.") var predictors: [String] = []
     @Option(help: "Predictor guidance weight λ, or comma-separated weights, one per --predictor.") var predictorWeight = "\(defaultPredictorWeight)"
     @Option(help: "Bound on the predictors' log-weight of one class in one step.") var predictorLimit: Float = 8
+    @Option(help: "Predictor guidance: first-order (the gradient) or exact (every single-row change scored; fixed-edge spaces).") var predictorGuidance = PredictorGuidanceMode.firstOrder.rawValue
     @Option(help: "Output file (JSON lines); '-' for stdout.") var out = "-"
     @Flag(help: "Print no summary.") var quiet = false
     @OptionGroup var deviceOption: DeviceOption
@@ -36,6 +37,9 @@ struct SampleCommand: ParsableCommand {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
         _ = try guidanceAndWeights()
         _ = try predictorWeights()
+        guard PredictorGuidanceMode(rawValue: predictorGuidance) != nil else {
+            throw ValidationError("--predictor-guidance \(predictorGuidance): use first-order or exact")
+        }
     }
 
     /// The weight λ of each --predictor.
@@ -93,6 +97,7 @@ struct SampleCommand: ParsableCommand {
             return PredictorGuide(predictor: p, weight: weight)
         }
         options.predictorLimit = predictorLimit
+        options.predictorMode = PredictorGuidanceMode(rawValue: predictorGuidance)!
         try options.validate(trainedSteps: record.schedule.steps)
         if out != "-" { try requireWritable(out, flag: "--out") }
         let devices = try deviceOption.makeAll()

@@ -136,3 +136,34 @@ final class SamplingTests: XCTestCase {
         }
     }
 }
+
+/// Exact predictor guidance's two helpers: the single-row variants' one-hots and the scatter of their
+/// scores, against what they must produce (written out here) and on PoCL against the twin.
+final class GuidanceHelperTests: XCTestCase {
+    func variants(_ d: Device) throws -> [Float] {
+        // Two graphs of 3 nodes, 4 classes; variants: (graph 1, row 0 → 3), (graph 0, row 2 → 2), (graph 1, no row).
+        let classes: [Float] = [0, 1, 2, 3, 3, 1]
+        let out = try d.makeBuffer(count: 3 * 3 * 4)
+        try d.oneHotVariants(out: out.all, classes: try d.makeBuffer(classes).all, graph: try d.makeBuffer([1, 0, 1]).all,
+                             row: try d.makeBuffer([0, 2, -1]).all, cls: try d.makeBuffer([3, 2, 0]).all, variants: 3, n: 3, classCount: 4)
+        return try d.download(out.all)
+    }
+
+    func testOneHotVariantsChangeOneRow() throws {
+        let want: [[Int]] = [[3, 3, 1], [0, 1, 2], [3, 3, 1]]   // classes of each variant's rows
+        let expected = want.flatMap { $0.flatMap { c in (0..<4).map { Float($0 == c ? 1 : 0) } } }
+        XCTAssertEqual(try variants(TestDevices.swift), expected)
+        if let cl = TestDevices.openCL { XCTAssertEqual(try variants(cl), expected) }
+    }
+
+    func testScatterWritesAndAccumulates() throws {
+        for d in [TestDevices.swift] + (TestDevices.openCL.map { [$0] } ?? []) {
+            let out = try d.makeBuffer([Float](repeating: 1, count: 6))
+            let values = try d.makeBuffer([2, 3, 4]), index = try d.makeBuffer([5, 0, 2])
+            try d.scatter(out: out.all, values: values.all, index: index.all, count: 3, scale: 0.5, accumulate: false)
+            XCTAssertEqual(try d.download(out.all), [1.5, 1, 2, 1, 1, 1])
+            try d.scatter(out: out.all, values: values.all, index: index.all, count: 3, scale: -1, accumulate: true)
+            XCTAssertEqual(try d.download(out.all), [-1.5, 1, -2, 1, 1, -1])
+        }
+    }
+}

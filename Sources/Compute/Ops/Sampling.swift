@@ -68,6 +68,49 @@ public extension Device {
     }
 }
 
+public extension Device {
+    /// Exact predictor guidance's inputs: variant v is graph `graph[v]` of `classes` (graphs × n) with
+    /// node `row[v]` set to `cls[v]`; out[v] is its one-hot node tensor (n × classCount). The three
+    /// index lists hold whole numbers as Float.
+    func oneHotVariants(out: View, classes: View, graph: View, row: View, cls: View, variants: Int, n: Int, classCount: Int) throws {
+        let op = "oneHotVariants"
+        try requirePositive(op, ("variants", variants), ("n", n), ("classCount", classCount))
+        try require(op, graph, variants, "graph"); try require(op, row, variants, "row"); try require(op, cls, variants, "cls")
+        try require(op, out, variants * n * classCount, "out")
+        if let cl {
+            return try cl.launch("sampling", "one_hot_variants", [.view(out), .view(classes), .view(graph), .view(row), .view(cls),
+                                                                   .int(variants), .int(n), .int(classCount)],
+                                 global: [variants * n * classCount])
+        }
+        let o = out.ptr, k = classes.ptr, gs = graph.ptr, rs = row.ptr, cs = cls.ptr
+        Parallel.forEach(variants, costPerItem: n * classCount) { v in
+            let g = Int(gs[v]), r = Int(rs[v])
+            for j in 0..<n {
+                let chosen = j == r ? cs[v] : k[g * n + j], dst = o + (v * n + j) * classCount
+                for c in 0..<classCount { dst[c] = chosen == Float(c) ? 1 : 0 }
+            }
+        }
+    }
+
+    /// out[index[i]] = scale·values[i], added to what is there when `accumulate`. Indices (whole
+    /// numbers as Float) must be distinct and inside `out`.
+    func scatter(out: View, values: View, index: View, count: Int, scale: Float, accumulate: Bool) throws {
+        let op = "scatter"
+        try requirePositive(op, ("count", count))
+        try require(op, values, count, "values"); try require(op, index, count, "index")
+        if let cl {
+            return try cl.launch("sampling", "scatter", [.view(out), .view(values), .view(index), .int(count), .float(scale),
+                                                          .int(accumulate ? 1 : 0)], global: [count])
+        }
+        let o = out.ptr, x = values.ptr, k = index.ptr
+        for i in 0..<count {
+            let j = Int(k[i]), v = scale * x[i]
+            precondition(j >= 0 && j < out.count, "scatter index \(j) outside out (\(out.count))")
+            o[j] = accumulate ? o[j] + v : v
+        }
+    }
+}
+
 extension Device {
     /// Kernels copy a row of weights into private memory of this many floats (SAMPLE_MAX_CLASSES in sampling.cl).
     static let maxSampledClasses = 32
