@@ -45,6 +45,18 @@ public struct Predictor: Sendable {
 
     public func network() throws -> GraphTransformer { try GraphTransformer(record.model) }
 
+    /// A predictor with initial weights for `checkpoint` (benchmarks: speed does not depend on weights).
+    public static func untrained(for checkpoint: CheckpointRecord, support: RowClassSupport,
+                                 options: PredictorTrainingOptions = PredictorTrainingOptions()) throws -> Predictor {
+        let net = try GraphTransformer(options.modelConfig(nodeClasses: checkpoint.model.nodeClasses, maxNodes: checkpoint.model.maxNodes))
+        let device = Device()
+        let values = try device.download(try net.initialParameters(on: device, seed: options.seed).values.all)
+        let record = PredictorRecord(space: checkpoint.space, metric: "untrained", direction: .higherIsBetter, mean: 0, std: 1, labels: 0,
+                                     noise: NoiseFingerprint.of(checkpoint), diffusionSteps: checkpoint.schedule.steps, model: net.config,
+                                     support: support, training: options, heldOut: [])
+        return Predictor(record: record, parameters: values)
+    }
+
     public func write(to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys

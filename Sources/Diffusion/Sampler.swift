@@ -32,8 +32,9 @@ public struct SamplingOptions: Sendable {
     /// Predictor guidance (PredictorGuidance.swift): each predictor with its weight λ.
     public var predictors: [PredictorGuide] = []
     /// Bound on the predictors' log-weight of one class in one step.
-    public var predictorLimit: Float = 8
-    public var predictorMode: PredictorGuidanceMode = .firstOrder
+    public var predictorLimit: Float = 30
+    /// nil: exact where the checkpoint's edges are fixed (a handful of rows × classes to score), first-order elsewhere.
+    public var predictorMode: PredictorGuidanceMode? = nil
     public init() {}
 
     /// Throws for settings a run cannot honour, naming the command-line flag: `trainedSteps` is the
@@ -180,7 +181,8 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
         }
 
         let guidance = options.predictors.isEmpty ? nil
-            : try PredictorGuidance(device: d, guides: options.predictors, mode: options.predictorMode, graphs: b, nodeCounts: counts,
+            : try PredictorGuidance(device: d, guides: options.predictors, mode: options.predictorMode ?? (record.fixedEdges ? .exact : .firstOrder),
+                                    graphs: b, nodeCounts: counts,
                                     checkpoint: record, classesE: classesE.all, limit: options.predictorLimit)
 
         let xBlock = rn * dX, eBlock = re * 2

@@ -20,13 +20,13 @@ struct BenchWorkload: ParsableArguments {
     }
 
     /// A trainer-made record for `preset` on `space` with two conditions, and random weights.
-    func checkpoint(batch: Int, diffusionSteps: Int) throws -> (Checkpoint, GraphTransformer, any SearchSpace, BenchmarkTable, TrainingSet, [ConditionSpec]) {
+    func checkpoint(batch: Int, diffusionSteps: Int, fixedEdges: Bool = false) throws -> (Checkpoint, GraphTransformer, any SearchSpace, BenchmarkTable, TrainingSet, [ConditionSpec]) {
         let (s, table) = try loadSpace(space)
         let metrics = table.metrics.map(\.name)
         let conditions = try metrics.prefix(2).map { try ConditionSpec(parsing: "\($0):top5%", table: table) }
         let data = try TrainingSet(space: s, table: table, conditions: conditions)
         var o = TrainingOptions()
-        o.preset = preset; o.batch = batch; o.diffusionSteps = diffusionSteps; o.steps = 1
+        o.preset = preset; o.batch = batch; o.diffusionSteps = diffusionSteps; o.steps = 1; o.fixedEdges = fixedEdges
         let (ckpt, model) = try Trainer.freshCheckpoint(space: s, data: data, conditions: conditions, options: o)
         return (ckpt, model, s, table, data, conditions)
     }
@@ -44,14 +44,17 @@ struct BenchSample: ParsableCommand {
     @Option(help: "Diffusion steps T of the model.") var diffusionSteps = 500
     @Option(help: "Denoising steps per run (default T).") var steps: Int?
     @Option(help: "joint (2 passes per step) or none (1 pass).") var guidance = "joint"
+    @Option(help: "Add predictor guidance with a predictor of the default size (random weights): exact or first-order.") var predictor: String?
+    @Flag(help: "Keep the space's edges fixed (nb201, transnas-micro), as exact predictor guidance needs.") var fixedEdges = false
 
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
         guard guidance == "joint" || guidance == "none" else { throw ValidationError("--guidance \(guidance): joint or none") }
+        if let predictor, PredictorGuidanceMode(rawValue: predictor) == nil { throw ValidationError("--predictor \(predictor): exact or first-order") }
     }
 
     func run() throws {
-        let (ckpt, model, _, _, _, conditions) = try workload.checkpoint(batch: 8, diffusionSteps: diffusionSteps)
+        let (ckpt, model, _, _, data, conditions) = try workload.checkpoint(batch: 8, diffusionSteps: diffusionSteps, fixedEdges: fixedEdges)
         let devices = try workload.deviceOption.makeAll()
         let sampler = try ShardedSampler(devices: devices, checkpoint: ckpt, model: model)
         // With several devices the batch is split between them and the shards run side by side.
@@ -62,12 +65,17 @@ struct BenchSample: ParsableCommand {
             o.guidance = .joint(weight: 2)
             o.targets = try conditions.map { try ConditionTarget(parsing: $0.metric, conditions: conditions, weight: 2) }
         }
+        if let mode = predictor.flatMap(PredictorGuidanceMode.init(rawValue:)) {
+            o.predictors = [PredictorGuide(predictor: try Predictor.untrained(for: ckpt.record, support: RowClassSupport(graphs: data.graphs)), weight: 1)]
+            o.predictorMode = mode
+        }
         try o.validate(trainedSteps: diffusionSteps)
         let stepCount = steps ?? diffusionSteps
         let passes = o.targets.isEmpty ? 1 : 2
         let flops = model.forwardFLOPs(graphs: passes * shard) * Double(stepCount * devices.count)
         print("device: \(devices.map(\.name).joined(separator: " + "))\(devices.count > 1 ? " (batch split \(devices.count) ways)" : "")")
-        print("workload: \(workload.preset) (\(model.layout.parameterCount) parameters), \(workload.space), batch \(shard * devices.count), \(stepCount) steps, \(passes) passes per step, \(String(format: "%.3g", flops / 1e9)) GFLOP per run")
+        print("workload: \(workload.preset) (\(model.layout.parameterCount) parameters), \(workload.space), batch \(shard * devices.count), \(stepCount) steps, \(passes) passes per step, \(String(format: "%.3g", flops / 1e9)) GFLOP per run (denoiser)"
+              + (predictor.map { ", \($0) predictor guidance" } ?? ""))
         _ = try sampler.sample(o, batches: devices.count)       // warm-up: kernel builds, allocations
         for d in devices { _ = try d.kernelProfile(reset: true) }
         var times: [Double] = []

@@ -26,8 +26,8 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "After guidance, drop classes the unconditional model gives less than this probability (0 = off, DiNAS).") var supportThreshold: Float = 1e-4
     @Option(name: .customLong("predictor"), help: "A predictor (`nasdiff predictor train`) whose gradient steers sampling toward its metric's good side; repeat for several.") var predictors: [String] = []
     @Option(help: "Predictor guidance weight λ, or comma-separated weights, one per --predictor.") var predictorWeight = "\(defaultPredictorWeight)"
-    @Option(help: "Bound on the predictors' log-weight of one class in one step.") var predictorLimit: Float = 8
-    @Option(help: "Predictor guidance: first-order (the gradient) or exact (every single-row change scored; fixed-edge spaces).") var predictorGuidance = PredictorGuidanceMode.firstOrder.rawValue
+    @Option(help: "Bound on the predictors' log-weight of one class in one step.") var predictorLimit: Float = 30
+    @Option(help: "Predictor guidance: exact (every single-row change scored; the default where edges are fixed) or first-order (the gradient; the default elsewhere).") var predictorGuidance: String?
     @Option(help: "Output file (JSON lines); '-' for stdout.") var out = "-"
     @Flag(help: "Print no summary.") var quiet = false
     @OptionGroup var deviceOption: DeviceOption
@@ -37,8 +37,8 @@ struct SampleCommand: ParsableCommand {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
         _ = try guidanceAndWeights()
         _ = try predictorWeights()
-        guard PredictorGuidanceMode(rawValue: predictorGuidance) != nil else {
-            throw ValidationError("--predictor-guidance \(predictorGuidance): use first-order or exact")
+        if let predictorGuidance, PredictorGuidanceMode(rawValue: predictorGuidance) == nil {
+            throw ValidationError("--predictor-guidance \(predictorGuidance): use exact or first-order")
         }
     }
 
@@ -97,7 +97,7 @@ struct SampleCommand: ParsableCommand {
             return PredictorGuide(predictor: p, weight: weight)
         }
         options.predictorLimit = predictorLimit
-        options.predictorMode = PredictorGuidanceMode(rawValue: predictorGuidance)!
+        options.predictorMode = predictorGuidance.flatMap(PredictorGuidanceMode.init(rawValue:))
         try options.validate(trainedSteps: record.schedule.steps)
         if out != "-" { try requireWritable(out, flag: "--out") }
         let devices = try deviceOption.makeAll()
