@@ -33,6 +33,22 @@ final class ArgumentValidationTests: XCTestCase {
         XCTAssertNoThrow(try SampleCommand.parse(["--guidance", "composed", "--weight", "1,2", "--condition", "a", "--condition", "b"]))
     }
 
+    /// Predictor guidance's flags: a weight that is not a finite number, a weight list that does not match
+    /// the predictors, an unknown mode, and predictor training without exactly one source of labels.
+    func testPredictorFlagsAreRefusedWhenParsed() {
+        assertRefused(SampleCommand.self, ["--predictor", "p.safetensors", "--predictor-weight", "nan"], naming: "--predictor-weight")
+        assertRefused(SampleCommand.self, ["--predictor", "p.safetensors", "--predictor-weight", "inf"], naming: "--predictor-weight")
+        assertRefused(SampleCommand.self, ["--predictor", "a", "--predictor", "b", "--predictor-weight", "1,2,3"], naming: "--predictor-weight")
+        assertRefused(SampleCommand.self, ["--predictor-guidance", "second-order"], naming: "--predictor-guidance")
+        assertRefused(BenchSample.self, ["--predictor", "gradient"], naming: "--predictor")
+        assertRefused(PredictorTrain.self, ["--metric", "cifar100", "--out", "p"], naming: "--labels")
+        assertRefused(PredictorTrain.self, ["--metric", "cifar100", "--out", "p", "--labels", "f", "--table-sample", "9"], naming: "--table-sample")
+        assertRefused(PredictorTrain.self, ["--metric", "cifar100", "--out", "p", "--table-sample", "0"], naming: "--table-sample")
+        assertRefused(PredictorTrain.self, ["--metric", "x", "--out", "p", "--labels", "f", "--direction", "up"], naming: "--direction")
+        XCTAssertNoThrow(try SampleCommand.parse(["--predictor", "a", "--predictor", "b", "--predictor-weight", "1,2", "--predictor-guidance", "exact"]))
+        XCTAssertNoThrow(try PredictorTrain.parse(["--metric", "cifar100", "--out", "p", "--table-sample", "100"]))
+    }
+
     func testDefaultsParse() {
         XCTAssertNoThrow(try SampleCommand.parse([]))
         XCTAssertNoThrow(try SampleCommand.parse(["--count", "1", "--batch", "1"]))

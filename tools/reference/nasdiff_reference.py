@@ -9,6 +9,8 @@ CheckpointRecord JSON; "optimizer.N.*" tensors are AdamW moments and are ignored
 
 Two uses (issue 5):
   forward  numerical parity of one forward pass with the Swift implementation (tools/reference/parity.py)
+  predictor-forward  the same for a noise-aware predictor (`nasdiff predictor train` files): the prediction
+           and its gradient with respect to the one-hot inputs (tools/reference/predictor_parity.py)
   bench    the same guided sampling workload as `nasdiff bench sample`, timed in eager PyTorch on CPU
            or CUDA, in ms per architecture
   sample   a guided sampling run that prints or writes the sampled node/pair classes
@@ -102,6 +104,9 @@ class ModelConfig:
     hiddenOutE: int
     timestep: bool = True
     chainY: bool = True
+    # A noise-aware predictor (Predictor.swift): a regression head on y, Linear(dy -> this) · ReLU ·
+    # Linear(-> 1), replaces the output MLPs. None (absent from the JSON) for a denoiser.
+    regressionHidden: int | None = None
 
     @property
     def nodeEmbed(self) -> int:  # node features before the class embedding: dx/2
@@ -154,6 +159,32 @@ def pool(t: torch.Tensor) -> torch.Tensor:
     return torch.cat([t.mean(dim=1), t.amin(dim=1), t.amax(dim=1), std], dim=-1)
 
 
+def _first_index_of(t: torch.Tensor, value: torch.Tensor) -> torch.Tensor:
+    """t[:, p] for the FIRST position p (dim 1) where t equals `value` (a min or max of t over dim 1), as a
+    gather, so that its gradient goes to that one position."""
+    idx = (t == value.unsqueeze(1)).to(t.dtype).argmax(dim=1, keepdim=True)   # argmax: the first maximum
+    return t.gather(1, idx).squeeze(1)
+
+
+def pool_exact(t: torch.Tensor) -> torch.Tensor:
+    """`pool` with the Swift backward too (Pooling.swift, Kernels/pooling.cl), for what differentiates
+    through it (the predictor's input gradients): the min/max gradient goes to the FIRST position
+    attaining it (amin/amax would share it among ties; the input block makes many exact ties: equal
+    one-hots, the broadcast class embedding, zeroed padding); a channel whose positions are all equal
+    (min = max) has mean = that value and std = 0 with no std gradient (the mean's gradient is still
+    dmean/P to every position). Forward values equal `pool`'s up to float rounding."""
+    lo = _first_index_of(t, t.amin(dim=1))
+    hi = _first_index_of(t, t.amax(dim=1))
+    flat = lo == hi
+    m = t.mean(dim=1)
+    mean = m + (torch.where(flat, lo, m) - m).detach()                       # value: lo where flat; gradient: dmean/P
+    if t.shape[1] > 1:
+        std = torch.where(flat, torch.zeros_like(m), t.std(dim=1))           # torch's std_backward passes 0 where std = 0
+    else:
+        std = torch.zeros_like(m)
+    return torch.cat([mean, lo, hi, std], dim=-1)
+
+
 class NodeEdgeAttention(nn.Module):
     """Attention.swift + the attention half of TransformerLayer.forward. Not a dot product: every
     channel has its own score and its own softmax over the keys; heads only set the scale."""
@@ -171,6 +202,8 @@ class NodeEdgeAttention(nn.Module):
         self.x_y, self.e_y = nn.Linear(4 * dx, dy), nn.Linear(4 * de, dy)
         self.x_out, self.e_out = nn.Linear(dx, dx), nn.Linear(dx, de)
         self.y_out = nn.Sequential(nn.Linear(dy, dy), nn.ReLU(), nn.Linear(dy, dy))
+        # pool_exact instead of pool (PredictorNet sets it): the Swift pooling backward, tie rule included.
+        self.exact_pool = False
 
     def forward(self, x, e, y, xm, pm, key_valid):
         q, k, v = self.q(x) * xm, self.k(x) * xm, self.v(x) * xm
@@ -188,7 +221,8 @@ class NodeEdgeAttention(nn.Module):
         fx = wv * (1 + self.y_x_mul(y))[:, None, :] + self.y_x_add(y)[:, None, :]
         new_x = self.x_out(fx) * xm
         # Global update from the layer INPUTS x and e (not the attention outputs).
-        new_y = self.y_out(self.y_y(y) + self.x_y(pool(x)) + self.e_y(pool(e.flatten(1, 2))))
+        pl = pool_exact if self.exact_pool else pool
+        new_y = self.y_out(self.y_y(y) + self.x_y(pl(x)) + self.e_y(pl(e.flatten(1, 2))))
         return new_x, new_e, new_y
 
 
@@ -222,7 +256,8 @@ def _mlp(a: int, b: int, c: int, last_relu: bool) -> nn.Sequential:
 
 
 class GraphTransformer(nn.Module):
-    def __init__(self, c: ModelConfig):
+    def __init__(self, c: ModelConfig, outputs: bool = True):
+        """`outputs`: the denoiser's output MLPs (mlp_out_X, mlp_out_E); PredictorNet has a head instead."""
         super().__init__()
         self.config = c
         cxw, cew = c.dx - c.nodeEmbed, c.de - c.edgeEmbed
@@ -232,13 +267,16 @@ class GraphTransformer(nn.Module):
         self.linear_map_class_X = _mlp(c.conditionWidth, cxw, cxw, False)
         self.linear_map_class_E = _mlp(c.conditionWidth, cew, cew, False)
         self.tf_layers = nn.ModuleList(TransformerLayer(c) for _ in range(c.layers))
-        self.mlp_out_X = _mlp(c.dx, c.hiddenOutX, c.nodeClasses, False)
-        self.mlp_out_E = _mlp(c.de, c.hiddenOutE, c.edgeClasses, False)
+        if outputs:
+            self.mlp_out_X = _mlp(c.dx, c.hiddenOutX, c.nodeClasses, False)
+            self.mlp_out_E = _mlp(c.de, c.hiddenOutE, c.edgeClasses, False)
         # Not a parameter and not in the checkpoint.
         self.register_buffer("positional", positional_table(c.maxNodes, c.nodeEmbed, c.dx), persistent=False)
         self.register_buffer("offdiag", 1 - torch.eye(c.maxNodes), persistent=False)
 
-    def forward(self, x0, e0, y, node_mask):
+    def encode(self, x0, e0, y, node_mask):
+        """The input block and the transformer layers: the last layer's x [G, n, dx], e [G, n, n, de] and
+        y [G, dy], and the masks the outputs need (xm [G, n, 1], pair [G, n, n])."""
         G, n, _ = x0.shape
         xm = node_mask.unsqueeze(-1)                                            # [G, n, 1]
         pair = node_mask.unsqueeze(2) * node_mask.unsqueeze(1)                  # [G, n, n]
@@ -258,6 +296,11 @@ class GraphTransformer(nn.Module):
         h = yh
         for layer in self.tf_layers:
             x, e, h = layer(x, e, h if self.config.chainY else yh, xm, pm, key_valid)
+        return x, e, h, xm, pair
+
+    def forward(self, x0, e0, y, node_mask):
+        n = x0.shape[1]
+        x, e, _, xm, pair = self.encode(x0, e0, y, node_mask)
 
         # Outputs plus the one-hot input (DiGress's residual), masked; E without diagonal, symmetric.
         x_logits = (self.mlp_out_X(x) + x0) * xm
@@ -282,6 +325,36 @@ class GraphTransformer(nn.Module):
                  + 4 * lin(rg, c.dy, c.dx) + 3 * lin(rg, c.dy, c.dy) + lin(rg, 4 * c.dx, c.dy) + lin(rg, 4 * c.de, c.dy)
                  + 2 * lin(rg, c.dy, c.ffY))
         return f + c.layers * layer
+
+
+class PredictorNet(GraphTransformer):
+    """The noise-aware predictor (GraphTransformer.swift with config.regressionHidden, Predictor.swift): the
+    denoiser's input block and layers, no output MLPs, and a head on the LAST layer's y output:
+    head.0 Linear(dy -> regressionHidden) · ReLU · head.2 Linear(-> 1), one number per graph (standardised:
+    the metric is prediction·std + mean). Its y is t/T alone (conditionWidth 1). Pooling uses
+    pool_exact, so that gradients with respect to the inputs follow the Swift backward."""
+
+    def __init__(self, c: ModelConfig):
+        if not c.regressionHidden:
+            raise ValueError("a predictor's model config needs regressionHidden > 0")
+        super().__init__(c, outputs=False)
+        self.head = _mlp(c.dy, c.regressionHidden, 1, False)
+        for layer in self.tf_layers:
+            layer.attention.exact_pool = True
+
+    def forward(self, x0, e0, y, node_mask):
+        _, _, h, _, _ = self.encode(x0, e0, y, node_mask)
+        return self.head(h).squeeze(-1)                                         # [G]
+
+    def prediction_and_input_gradients(self, x0, e0, y, node_mask):
+        """prediction [G] and d(Σ_g prediction_g)/d x0, d e0, by autograd (what `nasdiff forward --predictor`
+        computes with its explicit backward). All arguments are plain tensors; they are not modified."""
+        x0 = x0.detach().clone().requires_grad_(True)
+        e0 = e0.detach().clone().requires_grad_(True)
+        with torch.enable_grad():
+            pred = self(x0, e0, y, node_mask)
+            dx0, de0 = torch.autograd.grad(pred.sum(), (x0, e0))
+        return pred.detach(), dx0, de0
 
 
 # ----------------------------------------------------------------------------------------------------
@@ -600,6 +673,31 @@ class Reference:
         return zx, ze, counts
 
 
+class PredictorReference:
+    """A predictor file (Predictor.swift): record (the "nasdiff-predictor" JSON header: model config,
+    mean/std of the standardised metric, noise fingerprint, ...) and the network with its weights."""
+
+    metadata_key = "nasdiff-predictor"
+
+    def __init__(self, record: dict, model: PredictorNet):
+        self.record = record
+        self.model = model
+
+    @classmethod
+    def load(cls, path: str, device: str = "cpu") -> "PredictorReference":
+        tensors, meta = read_safetensors(path)
+        if cls.metadata_key not in meta:
+            sys.exit(f"{path}: no '{cls.metadata_key}' metadata: not written by nasdiff predictor train")
+        record = json.loads(meta[cls.metadata_key])
+        model = PredictorNet(ModelConfig.from_json(record["model"]))
+        model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in tensors.items()}, strict=True)
+        return cls(record, model.to(device).eval())
+
+    @property
+    def device(self) -> torch.device:
+        return self.model.positional.device
+
+
 def condition_width(c: dict) -> int:
     rule = c["rule"]
     return rule["bins"]["_0"] if "bins" in rule else 2
@@ -619,6 +717,17 @@ def cmd_forward(a) -> None:
         xl, el = ref.model(arg("x0"), arg("e0"), arg("y"), arg("node_mask"))
     write_safetensors(a.out, {"x_logits": xl.cpu().numpy(), "e_logits": el.cpu().numpy()})
     print(f"forward: {xl.shape[0]} graphs on {dev} -> {a.out}", file=sys.stderr)
+
+
+def cmd_predictor_forward(a) -> None:
+    ref = PredictorReference.load(a.predictor, a.device)
+    dtype = {"float32": torch.float32, "float64": torch.float64}[a.dtype]
+    model = ref.model.to(dtype)
+    t, _ = read_safetensors(a.inputs)
+    arg = lambda name: torch.from_numpy(np.asarray(t[name])).to(ref.device, dtype)  # noqa: E731
+    pred, dx0, de0 = model.prediction_and_input_gradients(arg("x0"), arg("e0"), arg("y"), arg("node_mask"))
+    write_safetensors(a.out, {"prediction": pred.cpu().numpy(), "d_x0": dx0.cpu().numpy(), "d_e0": de0.cpu().numpy()})
+    print(f"predictor-forward: {pred.shape[0]} graphs on {ref.device} ({a.dtype}) -> {a.out}", file=sys.stderr)
 
 
 def _sync(dev: torch.device) -> None:
@@ -759,6 +868,15 @@ def main(argv=None) -> None:
     f.add_argument("--inputs", required=True, help="safetensors with x0 [G,n,dX], e0 [G,n,n,2], y [G,W], node_mask [G,n]")
     f.add_argument("--out", required=True, help="safetensors to write x_logits, e_logits to")
     f.set_defaults(run=cmd_forward)
+
+    f = sub.add_parser("predictor-forward", help="a predictor's forward and input gradients: inputs file -> outputs "
+                       "file (predictor_parity.py uses the same code)")
+    f.add_argument("--predictor", required=True, help="safetensors written by `nasdiff predictor train`")
+    f.add_argument("--inputs", required=True, help="safetensors with x0 [G,n,dX], e0 [G,n,n,2], y [G,1] (t/T), node_mask [G,n]")
+    f.add_argument("--out", required=True,
+                   help="safetensors to write prediction [G] (standardised), d_x0 [G,n,dX], d_e0 [G,n,n,2] (gradients of Σ prediction) to")
+    f.add_argument("--dtype", default="float32", choices=["float32", "float64"], help="compute precision (written as F32)")
+    f.set_defaults(run=cmd_predictor_forward)
 
     b = sub.add_parser("bench", help="time full guided sampling runs: ms per architecture")
     b.add_argument("--checkpoint", help="checkpoint to sample from (default: random weights of --preset, NB201 dims)")
