@@ -7,13 +7,14 @@
 #
 #   tools/predictor_experiments.sh [STAGE ...]     stages: sweep nb201 raspi4 transnas (default: all)
 #   SEEDS="1 2 3 4 5" STEPS=50 COUNT=192 OUT=runs/predictor-experiments tools/predictor_experiments.sh
+#   ROWS='default' tools/predictor_experiments.sh nb201     # only the rows whose name matches (a regex)
 #
 # Every run appends one JSON line to $OUT/results.jsonl; a stage run again appends again (the table
 # takes the newest line of each row, metric and seed). Predictors are cached in $OUT by metric and seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SEEDS=${SEEDS:-"1 2 3 4 5"}; STEPS=${STEPS:-50}; COUNT=${COUNT:-192}; OUT=${OUT:-runs/predictor-experiments}
-LAMBDAS=${LAMBDAS:-"10 30 100"}
+LAMBDAS=${LAMBDAS:-"10 30 60 100"}; ROWS=${ROWS:-.}
 stages=${*:-sweep nb201 raspi4 transnas}
 mkdir -p "$OUT"
 swift build -c release --product nasdiff >/dev/null
@@ -62,6 +63,8 @@ with open(out, "w") as f:
 EOF
 }
 
+want() { [[ $1 =~ $ROWS ]]; }   # want ROW: whether this run includes the row
+
 tmp=$OUT/tmp.jsonl
 for stage in $stages; do
   case $stage in
@@ -70,8 +73,9 @@ for stage in $stages; do
       p=$(predictor $nb201 cifar100 "$seed" 100)
       for mode in exact first-order; do
         for lam in $LAMBDAS; do
+          r="$mode λ=$lam"; want "$r" || continue
           ms=$(sample $nb201 $tmp --seed "$seed" --predictor "$p" --predictor-guidance $mode --predictor-weight "$lam")
-          record sweep "$mode λ=$lam" cifar100 "$seed" $tmp "$ms"
+          record sweep "$r" cifar100 "$seed" $tmp "$ms"
         done
       done
     done ;;
@@ -79,35 +83,47 @@ for stage in $stages; do
     for metric in cifar100 imagenet16-120; do
       for seed in $SEEDS; do
         p=$(predictor $nb201 $metric "$seed" 100)
-        ms=$(sample $nb201 $tmp --seed "$seed");                                     record nb201 unguided $metric "$seed" $tmp "$ms"
-        random_cells nb201 "$seed" $tmp;                                             record nb201 random $metric "$seed" $tmp null
-        "$bin" predictor rank --checkpoint $nb201 --predictor "$p" --count "$COUNT" --out $tmp 2>/dev/null
-        record nb201 predictor-rank $metric "$seed" $tmp null
-        ms=$(sample $nb201 $tmp --seed "$seed" --condition cifar10-valid);           record nb201 "cfg cifar10-valid" $metric "$seed" $tmp "$ms"
-        ms=$(sample $nb201 $tmp --seed "$seed" --predictor "$p");                    record nb201 "guided (default)" $metric "$seed" $tmp "$ms"
-        ms=$(sample $nb201 $tmp --seed "$seed" --predictor "$p" --predictor-guidance first-order)
-        record nb201 "guided first-order" $metric "$seed" $tmp "$ms"
-        ms=$(sample $nb201 $tmp --seed "$seed" --predictor "$p" --condition cifar10-valid)
-        record nb201 "guided + cfg cifar10-valid" $metric "$seed" $tmp "$ms"
+        r=unguided; want "$r" && { ms=$(sample $nb201 $tmp --seed "$seed"); record nb201 "$r" $metric "$seed" $tmp "$ms"; }
+        r=random; want "$r" && { random_cells nb201 "$seed" $tmp; record nb201 "$r" $metric "$seed" $tmp null; }
+        r=predictor-rank; want "$r" && { "$bin" predictor rank --checkpoint $nb201 --predictor "$p" --count "$COUNT" --out $tmp 2>/dev/null
+                                         record nb201 "$r" $metric "$seed" $tmp null; }
+        r="cfg cifar10-valid"; want "$r" && { ms=$(sample $nb201 $tmp --seed "$seed" --condition cifar10-valid); record nb201 "$r" $metric "$seed" $tmp "$ms"; }
+        r="guided (default)"; want "$r" && { ms=$(sample $nb201 $tmp --seed "$seed" --predictor "$p"); record nb201 "$r" $metric "$seed" $tmp "$ms"; }
+        r="guided exact λ=60"; want "$r" && { ms=$(sample $nb201 $tmp --seed "$seed" --predictor "$p" --predictor-guidance exact --predictor-weight 60)
+                                             record nb201 "$r" $metric "$seed" $tmp "$ms"; }
+        r="guided first-order λ=60"; want "$r" && { ms=$(sample $nb201 $tmp --seed "$seed" --predictor "$p" --predictor-weight 60)
+                                                   record nb201 "$r" $metric "$seed" $tmp "$ms"; }
+        r="guided (default) + cfg cifar10-valid"; want "$r" && { ms=$(sample $nb201 $tmp --seed "$seed" --predictor "$p" --condition cifar10-valid)
+                                                                record nb201 "$r" $metric "$seed" $tmp "$ms"; }
+        r="guided exact λ=60 + cfg cifar10-valid"; want "$r" && {
+          ms=$(sample $nb201 $tmp --seed "$seed" --predictor "$p" --predictor-guidance exact --predictor-weight 60 --condition cifar10-valid)
+          record nb201 "$r" $metric "$seed" $tmp "$ms"; }
       done
     done ;;
   raspi4)  # accuracy by the trained condition, latency on a device it never saw by a predictor
     for seed in $SEEDS; do
       p=$(predictor $nb201 lat-raspi4 "$seed" 100)
-      ms=$(sample $nb201 $tmp --seed "$seed" --condition cifar10-valid)
-      record raspi4 "cfg cifar10-valid" cifar10-valid "$seed" $tmp "$ms" --bound lat-raspi4:p25
-      ms=$(sample $nb201 $tmp --seed "$seed" --condition cifar10-valid --predictor "$p")
-      record raspi4 "cfg cifar10-valid + raspi4 predictor" cifar10-valid "$seed" $tmp "$ms" --bound lat-raspi4:p25
+      r="cfg cifar10-valid"; want "$r" && { ms=$(sample $nb201 $tmp --seed "$seed" --condition cifar10-valid)
+                                            record raspi4 "$r" cifar10-valid "$seed" $tmp "$ms" --bound lat-raspi4:p25; }
+      r="cfg cifar10-valid + raspi4 predictor (default)"; want "$r" && { ms=$(sample $nb201 $tmp --seed "$seed" --condition cifar10-valid --predictor "$p")
+                                                                         record raspi4 "$r" cifar10-valid "$seed" $tmp "$ms" --bound lat-raspi4:p25; }
+      for lam in 10 20 60; do
+        r="cfg cifar10-valid + raspi4 predictor exact λ=$lam"; want "$r" && {
+          ms=$(sample $nb201 $tmp --seed "$seed" --condition cifar10-valid --predictor "$p" --predictor-guidance exact --predictor-weight $lam)
+          record raspi4 "$r" cifar10-valid "$seed" $tmp "$ms" --bound lat-raspi4:p25; }
+      done
     done ;;
   transnas) # the bundled unconditional TransNAS micro model, a predictor from 50 labels per task
     for task in class-scene class-object jigsaw segmentsemantic room-layout normal autoencoder; do
       for seed in $SEEDS; do
         p=$(predictor $transnas $task "$seed" 50)
-        ms=$(sample $transnas $tmp --seed "$seed");                                  record transnas unguided $task "$seed" $tmp "$ms"
-        random_cells transnas "$seed" $tmp;                                          record transnas random $task "$seed" $tmp null
-        "$bin" predictor rank --checkpoint $transnas --predictor "$p" --count "$COUNT" --out $tmp 2>/dev/null
-        record transnas predictor-rank $task "$seed" $tmp null
-        ms=$(sample $transnas $tmp --seed "$seed" --predictor "$p");                 record transnas "guided (default)" $task "$seed" $tmp "$ms"
+        r=unguided; want "$r" && { ms=$(sample $transnas $tmp --seed "$seed"); record transnas "$r" $task "$seed" $tmp "$ms"; }
+        r=random; want "$r" && { random_cells transnas "$seed" $tmp; record transnas "$r" $task "$seed" $tmp null; }
+        r=predictor-rank; want "$r" && { "$bin" predictor rank --checkpoint $transnas --predictor "$p" --count "$COUNT" --out $tmp 2>/dev/null
+                                         record transnas "$r" $task "$seed" $tmp null; }
+        r="guided (default)"; want "$r" && { ms=$(sample $transnas $tmp --seed "$seed" --predictor "$p"); record transnas "$r" $task "$seed" $tmp "$ms"; }
+        r="guided exact λ=60"; want "$r" && { ms=$(sample $transnas $tmp --seed "$seed" --predictor "$p" --predictor-guidance exact --predictor-weight 60)
+                                             record transnas "$r" $task "$seed" $tmp "$ms"; }
       done
     done ;;
   *) echo "unknown stage $stage (sweep nb201 raspi4 transnas)" >&2; exit 2 ;;

@@ -57,8 +57,8 @@ def main():
         rows = sorted({r for (st, _, r) in groups if st == "sweep"}, key=lambda r: (r.split()[0], float(r.split("=")[1])))
         md += ["", "### λ sweep (NB201 cifar100, predictor from 100 labels)"] + table("sweep", metrics("sweep"), rows, columns)
     if metrics("nb201"):
-        rows = ["unguided", "random", "predictor-rank", "cfg cifar10-valid", "guided (default)", "guided first-order",
-                "guided + cfg cifar10-valid"]
+        rows = ["unguided", "random", "predictor-rank", "cfg cifar10-valid", "guided (default)", "guided first-order λ=60",
+                "guided exact λ=60", "guided (default) + cfg cifar10-valid", "guided exact λ=60 + cfg cifar10-valid"]
         md += ["", "### NB201, metrics the model was never conditioned on (predictor from 100 labels)"] + table("nb201", metrics("nb201"), rows, columns)
     if metrics("raspi4"):
         rcols = [("share ≤ raspi4 p25", lambda rs: fmt(s("feasible")(rs), ".0%")),
@@ -68,9 +68,11 @@ def main():
                  ("distinct cells", lambda rs: fmt(s("distinct")(rs), ".0f")),
                  ("ms/arch (CPU)", lambda rs: fmt(med([r["ms_per_arch"] for r in rs]), ".1f"))]
         md += ["", "### Accuracy by the trained condition, latency on a device the model never saw (raspi4, predictor from 100 labels)"]
-        md += table("raspi4", metrics("raspi4"), ["cfg cifar10-valid", "cfg cifar10-valid + raspi4 predictor"], rcols)
+        rows = ["cfg cifar10-valid", "cfg cifar10-valid + raspi4 predictor (default)"] + sorted(
+            {r for (st, _, r) in groups if st == "raspi4" and "λ=" in r}, key=lambda r: float(r.split("=")[1]))
+        md += table("raspi4", metrics("raspi4"), rows, rcols)
     if metrics("transnas"):
-        rows = ["unguided", "random", "predictor-rank", "guided (default)"]
+        rows = ["unguided", "random", "predictor-rank", "guided (default)", "guided exact λ=60"]
         md += ["", "### TransNAS-Bench-101 micro, the bundled unconditional model (predictor from 50 labels)"]
         md += table("transnas", metrics("transnas"), rows, columns)
     md += ["", END]

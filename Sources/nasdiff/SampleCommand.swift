@@ -27,7 +27,7 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("predictor"), help: "A predictor (`nasdiff predictor train`) whose gradient steers sampling toward its metric's good side; repeat for several.") var predictors: [String] = []
     @Option(help: "Predictor guidance weight λ, or comma-separated weights, one per --predictor.") var predictorWeight = "\(defaultPredictorWeight)"
     @Option(help: "Bound on the predictors' log-weight of one class in one step.") var predictorLimit: Float = 30
-    @Option(help: "Predictor guidance: exact (every single-row change scored; the default where edges are fixed) or first-order (the gradient; the default elsewhere).") var predictorGuidance: String?
+    @Option(help: "Predictor guidance: first-order (the gradient) or exact (every single-row change scored; fixed-edge spaces only).") var predictorGuidance = PredictorGuidanceMode.firstOrder.rawValue
     @Option(help: "Output file (JSON lines); '-' for stdout.") var out = "-"
     @Flag(help: "Print no summary.") var quiet = false
     @OptionGroup var deviceOption: DeviceOption
@@ -37,7 +37,7 @@ struct SampleCommand: ParsableCommand {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
         _ = try guidanceAndWeights()
         _ = try predictorWeights()
-        if let predictorGuidance, PredictorGuidanceMode(rawValue: predictorGuidance) == nil {
+        if PredictorGuidanceMode(rawValue: predictorGuidance) == nil {
             throw ValidationError("--predictor-guidance \(predictorGuidance): use exact or first-order")
         }
     }
@@ -97,7 +97,7 @@ struct SampleCommand: ParsableCommand {
             return PredictorGuide(predictor: p, weight: weight)
         }
         options.predictorLimit = predictorLimit
-        options.predictorMode = predictorGuidance.flatMap(PredictorGuidanceMode.init(rawValue:))
+        options.predictorMode = PredictorGuidanceMode(rawValue: predictorGuidance)!
         try options.validate(trainedSteps: record.schedule.steps)
         if out != "-" { try requireWritable(out, flag: "--out") }
         let devices = try deviceOption.makeAll()
@@ -149,7 +149,7 @@ struct SampleCommand: ParsableCommand {
 }
 
 /// λ when --predictor-weight is not given, chosen by the sweep in Benchmarks/RESULTS.md.
-let defaultPredictorWeight = 3.0
+let defaultPredictorWeight = 100.0
 
 /// One JSON line for a sampled graph.
 func sampleLine(_ g: ArchGraph, space: any SearchSpace, table: BenchmarkTable?) throws -> String {
