@@ -140,7 +140,9 @@ struct SampleCommand: ParsableCommand {
         if let table {
             training = Evaluation.trainingIdentities(space: space, standards: record.trainingRows.map { table.standards[$0] }).identities
         }
-        let metric = options.predictors.first.map(\.predictor.record.metric) ?? options.targets.first.map { record.conditions[$0.conditionIndex].metric }
+        // A predictor's metric when the table has it (a user's own labels may name another).
+        let predicted = options.predictors.first.map(\.predictor.record.metric).flatMap { m in (try? table?.metric(named: m)) != nil ? m : nil }
+        let metric = predicted ?? options.targets.first.map { record.conditions[$0.conditionIndex].metric }
         let report = try Evaluation.run(space: space, table: table, samples: archs, trainingSet: training,
                                         conditions: EvaluationConditions(metric: metric, topK: 5, queries: nil))
         stderr(report.renderText())
