@@ -45,7 +45,7 @@ public struct ConditionSpec: Codable, Sendable, Equatable, CustomStringConvertib
         let column = try table.column(metric).filter { $0.isFinite }
         let higherIsBetter = info.direction == .higherIsBetter
         func number(_ s: Substring) throws -> Double {
-            guard let v = Double(s) else { throw DiffusionError.badCondition(text, "'\(s)' is not a number") }
+            guard let v = Double(s), v.isFinite else { throw DiffusionError.badCondition(text, "'\(s)' is not a finite number") }
             return v
         }
         self.metric = metric
@@ -79,6 +79,22 @@ public struct ConditionSpec: Codable, Sendable, Equatable, CustomStringConvertib
             satisfiedAbove = true
         } else {
             throw DiffusionError.badCondition(text, "unknown rule '\(ruleText)'; use topP%, <=V, >=V, <=pQ, >=pQ or binsK")
+        }
+        // A class no architecture of the table falls in can be neither learned nor asked for.
+        var members = [Int](repeating: 0, count: width)
+        for v in column { if let c = classOf(v) { members[c] += 1 } }
+        if let empty = members.firstIndex(of: 0) {
+            let what = isBins ? "bin \(empty)" : empty == 1 ? "the satisfied class" : "the unsatisfied class"
+            throw DiffusionError.badCondition(text, "\(what) holds no architecture of the \(table.space) table (its \(metric) ranges over \(column.min() ?? .nan)…\(column.max() ?? .nan))")
+        }
+    }
+
+    /// Throws unless every condition names another metric: the same metric twice would be two
+    /// one-hot blocks the sampler cannot tell apart.
+    public static func requireDistinct(_ conditions: [ConditionSpec]) throws {
+        var seen = Set<String>()
+        for c in conditions where !seen.insert(c.metric).inserted {
+            throw DiffusionError.badOption("--condition \(c.text)", "\(c.metric) is already conditioned on; give each metric once")
         }
     }
 

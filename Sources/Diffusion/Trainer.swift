@@ -73,6 +73,7 @@ public final class Trainer {
     public static func newRecord(space: any SearchSpace, data: TrainingSet, conditions: [ConditionSpec],
                                  options: TrainingOptions) throws -> CheckpointRecord {
         try options.validate()
+        try ConditionSpec.requireDistinct(conditions)
         let conditionWidth = conditions.reduce(0) { $0 + $1.width } + (options.timestep ? 1 : 0)
         guard let config = ModelConfig.preset(options.preset, nodeClasses: space.nodeClasses.count,
                                               conditionWidth: max(conditionWidth, 1), maxNodes: space.maxNodes,

@@ -34,4 +34,21 @@ final class ConditionTests: XCTestCase {
         }
         XCTAssertThrowsError(try ConditionTarget(parsing: "acc=3", conditions: trained, weight: 2))
     }
+
+    /// Thresholds that are not finite numbers, classes the table leaves empty and a metric given twice
+    /// were accepted, and the run failed later (a NaN threshold at its first checkpoint save).
+    func testNonFiniteThresholdsEmptyClassesAndRepeatedMetricsAreRefused() throws {
+        for text in ["acc:<=nan", "acc:>=inf", "lat:<=-inf", "acc:topnan%"] {
+            XCTAssertThrowsError(try ConditionSpec(parsing: text, table: table), text) { XCTAssertTrue("\($0)".contains("not a finite number"), "\($0)") }
+        }
+        for (text, what) in [("acc:<=200", "the unsatisfied class"), ("acc:>=200", "the satisfied class"), ("lat:<=-1", "the satisfied class")] {
+            XCTAssertThrowsError(try ConditionSpec(parsing: text, table: table), text) {
+                XCTAssertTrue("\($0)".contains("\(what) holds no architecture") && "\($0)".contains("0.0…99.0"), "\($0)")
+            }
+        }
+        XCTAssertNoThrow(try ConditionSpec(parsing: "acc:<=98.5", table: table))
+        let twice = [try ConditionSpec(parsing: "acc:top5%", table: table), try ConditionSpec(parsing: "acc:bins3", table: table)]
+        XCTAssertThrowsError(try ConditionSpec.requireDistinct(twice)) { XCTAssertTrue("\($0)".hasPrefix("--condition acc:bins3:"), "\($0)") }
+        XCTAssertNoThrow(try ConditionSpec.requireDistinct([twice[0], try ConditionSpec(parsing: "lat:<=p25", table: table)]))
+    }
 }
