@@ -102,22 +102,30 @@ public struct Predictor: Sendable {
     /// batches of `batch`. Noise is seeded, so the same call gives the same numbers.
     public func predict(_ graphs: [GraphTensors], t: Int, noise: CheckpointRecord, device: Device, batch: Int = 256,
                         seed: UInt64 = 0) throws -> [Double] {
+        try predict(graphs, steps: [t], noise: noise, device: device, batch: batch, seed: seed)[0]
+    }
+
+    /// The same at several noise levels, one row per step, with one network and workspace for all.
+    public func predict(_ graphs: [GraphTensors], steps: [Int], noise: CheckpointRecord, device: Device, batch: Int = 256,
+                        seed: UInt64 = 0) throws -> [[Double]] {
         let net = try network()
         let p = try net.parameters(on: device, values: parameters)
         let b = min(batch, max(graphs.count, 1))
         let w = try net.makeWorkspace(device: device, capacity: b, training: false)
         let noiser = GraphNoiser(record: noise)
-        var out: [Double] = []
-        var start = 0
-        while start < graphs.count {
-            let chunk = Array(graphs[start..<min(start + b, graphs.count)])
-            let h = noiser.batch(chunk, t: chunk.map { _ in t }, seed: seed &+ UInt64(start), diffusionSteps: noise.schedule.steps)
-            try w.upload(h, device: device)
-            try net.forward(p, w, graphs: chunk.count)
-            out += try device.download(w.prediction.sub(0, chunk.count)).map { Double($0) * record.std + record.mean }
-            start += b
+        return try steps.map { t in
+            var out: [Double] = []
+            var start = 0
+            while start < graphs.count {
+                let chunk = Array(graphs[start..<min(start + b, graphs.count)])
+                let h = noiser.batch(chunk, t: chunk.map { _ in t }, seed: seed &+ UInt64(start), diffusionSteps: noise.schedule.steps)
+                try w.upload(h, device: device)
+                try net.forward(p, w, graphs: chunk.count)
+                out += try device.download(w.prediction.sub(0, chunk.count)).map { Double($0) * record.std + record.mean }
+                start += b
+            }
+            return out
         }
-        return out
     }
 }
 

@@ -149,10 +149,8 @@ public final class PredictorTrainer {
         var record = base
         let predictor = Predictor(record: record, parameters: best.values)
         let actual = heldOut.map(\.value)
-        record.heldOut = try reportSteps.map { t in
-            RankQuality(t: t, predicted: try predictor.predict(heldOut.map(\.graph), t: t, noise: diffusion, device: d, seed: options.seed &+ 0x4E1D),
-                        actual: actual)
-        }
+        let predicted = try predictor.predict(heldOut.map(\.graph), steps: reportSteps, noise: diffusion, device: d, seed: options.seed &+ 0x4E1D)
+        record.heldOut = zip(reportSteps, predicted).map { RankQuality(t: $0, predicted: $1, actual: actual) }
         return Predictor(record: record, parameters: best.values)
     }
 
@@ -161,8 +159,8 @@ public final class PredictorTrainer {
     func heldOutLoss(_ values: [Float]) throws -> Double {
         let predictor = Predictor(record: base, parameters: values)
         var total = 0.0, count = 0
-        for t in reportSteps {
-            let predicted = try predictor.predict(heldOut.map(\.graph), t: t, noise: diffusion, device: device, seed: options.seed &+ 0x4E1D)
+        for predicted in try predictor.predict(heldOut.map(\.graph), steps: reportSteps, noise: diffusion, device: device,
+                                               seed: options.seed &+ 0x4E1D) {
             for (y, l) in zip(predicted, heldOut) {
                 let r = (y - l.value) / std
                 total += r * r

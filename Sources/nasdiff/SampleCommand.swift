@@ -42,14 +42,19 @@ struct SampleCommand: ParsableCommand {
         }
     }
 
-    /// The weight λ of each --predictor.
-    private func predictorWeights() throws -> [Double] {
-        let weights = try predictorWeight.split(separator: ",").map {
+    /// Comma-separated finite numbers.
+    private func weightList(_ text: String, flag: String) throws -> [Double] {
+        try text.split(separator: ",").map {
             guard let w = Double($0.trimmingCharacters(in: .whitespaces)), w.isFinite else {
-                throw ValidationError("--predictor-weight: '\($0)' is not a finite number")
+                throw ValidationError("\(flag): '\($0)' is not a finite number")
             }
             return w
         }
+    }
+
+    /// The weight λ of each --predictor.
+    private func predictorWeights() throws -> [Double] {
+        let weights = try weightList(predictorWeight, flag: "--predictor-weight")
         guard weights.count == 1 || weights.count == predictors.count else {
             throw ValidationError("--predictor-weight: give one weight, or one per --predictor (\(predictors.count))")
         }
@@ -58,10 +63,7 @@ struct SampleCommand: ParsableCommand {
 
     /// The guidance mode and the weight of each --condition (all the same for joint guidance).
     private func guidanceAndWeights() throws -> (Guidance, [Double]) {
-        let weights = try weight.split(separator: ",").map {
-            guard let w = Double($0.trimmingCharacters(in: .whitespaces)) else { throw ValidationError("--weight: '\($0)' is not a number") }
-            return w
-        }
+        let weights = try weightList(weight, flag: "--weight")
         let mode: Guidance
         switch guidance {
         case "joint":

@@ -34,6 +34,11 @@ final class GraphTransformerTests: XCTestCase {
         return (nodes, pairs)
     }
 
+    /// One parameter index from every tensor (spread by a prime), so every layer's backward is exercised.
+    static func oneIndexPerTensor(_ model: GraphTransformer) -> [Int] {
+        model.layout.entries.enumerated().map { k, e in e.offset + (k * 7919) % e.count }
+    }
+
     func testWholeModelGradientMatchesFiniteDifferences() throws {
         let d = Device()
         let model = try GraphTransformer(Self.tiny)
@@ -45,9 +50,7 @@ final class GraphTransformerTests: XCTestCase {
         let analytic = try d.download(p.grads.all)
         let theta = try d.download(p.values.all)
 
-        // One index from every tensor, so every layer's backward is exercised.
-        var idx: [Int] = []
-        for (k, e) in model.layout.entries.enumerated() { idx.append(e.offset + (k * 7919) % e.count) }
+        let idx = Self.oneIndexPerTensor(model)
         let numeric = try numericGradient(theta, h: 2e-3, indices: idx) { values in
             try d.upload(values, to: p.values.all)
             try model.forward(p, w, graphs: 2)

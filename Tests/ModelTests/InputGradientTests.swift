@@ -76,8 +76,7 @@ final class InputGradientTests: XCTestCase {
         let w = try model.makeWorkspace(device: d, capacity: 2, training: false)
         try fillInputs(d, w, classes: 3, yWidth: 1)
         let theta = try d.download(p.values.all)
-        var idx: [Int] = []
-        for (k, e) in model.layout.entries.enumerated() { idx.append(e.offset + (k * 7919) % e.count) }
+        let idx = GraphTransformerTests.oneIndexPerTensor(model)
         let numeric = try numericGradient(theta, h: 2e-3, indices: idx) { values in
             try d.upload(values, to: p.values.all)
             try model.forward(p, w, graphs: 2)
