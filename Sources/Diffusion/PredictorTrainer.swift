@@ -71,11 +71,17 @@ public final class PredictorTrainer {
     let base: PredictorRecord
     let noiser: GraphNoiser
 
-    /// At least 10 labels: a fifth (≥ 2) is held out. `support` is where the guided rows may go.
+    /// With `holdOut`, at least 10 labels: a fifth (≥ 2) is held out to stop training. Without it (a
+    /// search's refit, where the next round's candidates are the test), every label trains for exactly
+    /// `options.steps` steps and at least 2 are needed. `support` is where the guided rows may go.
     public init(device: Device, diffusion: CheckpointRecord, metric: String, direction: MetricDirection,
-                labels: [LabelledGraph], support: RowClassSupport, options: PredictorTrainingOptions) throws {
+                labels: [LabelledGraph], support: RowClassSupport, options: PredictorTrainingOptions,
+                holdOut: Bool = true) throws {
         try options.validate()
-        guard labels.count >= 10 else {
+        if !holdOut, labels.count < 2 {
+            throw DiffusionError.badOption("labels", "\(labels.count) usable labelled architectures; a predictor needs at least 2")
+        }
+        guard labels.count >= 10 || !holdOut else {
             throw DiffusionError.badOption("labels", "\(labels.count) usable labelled architectures; a predictor needs at least 10 (a fifth is held out to stop training)")
         }
         guard labels.allSatisfy({ $0.value.isFinite && $0.graph.n == diffusion.model.maxNodes }) else {
@@ -86,7 +92,7 @@ public final class PredictorTrainer {
         self.options = options
         var rng = SplitMix64(options.seed &+ 0x9EED)
         let shuffled = labels.shuffled(using: &rng)
-        let holdCount = max(2, labels.count / 5)
+        let holdCount = holdOut ? max(2, labels.count / 5) : 0
         heldOut = Array(shuffled.prefix(holdCount))
         train = Array(shuffled.dropFirst(holdCount))
         // Standardise with the training labels only.
@@ -105,11 +111,13 @@ public final class PredictorTrainer {
     /// The noise levels the held-out loss and the rank report are measured at.
     var reportSteps: [Int] { let T = diffusion.schedule.steps; return [0, T / 4, T / 2, 3 * T / 4] }
 
-    /// Trains, keeps the weights of the best held-out loss, and returns the predictor with its held-out
-    /// rank quality. `stopRequested` ends training early (the best weights so far are kept).
-    public func run(progress: (PredictorProgress) -> Void = { _ in }, stopRequested: () -> Bool = { false }) throws -> Predictor {
+    /// Trains, keeps the weights of the best held-out loss (the last ones without a hold-out), and
+    /// returns the predictor with its held-out rank quality. `initial` continues from earlier weights
+    /// (a search's previous round). `stopRequested` ends training early (the best weights so far are kept).
+    public func run(initial: [Float]? = nil, progress: (PredictorProgress) -> Void = { _ in },
+                    stopRequested: () -> Bool = { false }) throws -> Predictor {
         let d = device, b = options.batch, T = diffusion.schedule.steps
-        let p = try net.initialParameters(on: d, seed: options.seed)
+        let p = try initial.map { try net.parameters(on: d, values: $0) } ?? net.initialParameters(on: d, seed: options.seed)
         let w = try net.makeWorkspace(device: d, capacity: b, training: true)
         let m = try d.makeBuffer(count: net.layout.totalCount), v = try d.makeBuffer(count: net.layout.totalCount)
         var best = (loss: Double.infinity, values: try d.download(p.values.all))
@@ -137,7 +145,7 @@ public final class PredictorTrainer {
             try d.adamW(params: p.values.all, grads: p.grads.all, m: m.all, v: v.all, vMax: nil, lr: options.learningRate,
                         beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: options.weightDecay, step: step)
             var held: Double?
-            if step % options.evaluateEvery == 0 || step == options.steps {
+            if !heldOut.isEmpty && (step % options.evaluateEvery == 0 || step == options.steps) {
                 let values = try d.download(p.values.all)
                 let l = try heldOutLoss(values)
                 held = l
@@ -147,6 +155,7 @@ public final class PredictorTrainer {
             if sinceBest >= options.patience { break }
         }
         var record = base
+        if heldOut.isEmpty { return Predictor(record: record, parameters: try d.download(p.values.all)) }
         let predictor = Predictor(record: record, parameters: best.values)
         let actual = heldOut.map(\.value)
         let predicted = try predictor.predict(heldOut.map(\.graph), steps: reportSteps, noise: diffusion, device: d, seed: options.seed &+ 0x4E1D)
