@@ -2,8 +2,9 @@
 import PackageDescription
 
 // Layers, top to bottom (see README "Architecture"):
-//   nasdiff (CLI) → Diffusion → Model → Compute → COpenCL
-//   SearchSpaces is pure Swift and independent of Compute.
+//   nasdiff (CLI) → Search → Diffusion → Model → Compute → COpenCL
+//   SearchSpaces is pure Swift and independent of Compute. Search runs the user's evaluators
+//   through swift-subprocess.
 let package = Package(
     name: "NASDiffusion",
     platforms: [.macOS(.v13)],
@@ -13,9 +14,12 @@ let package = Package(
         .library(name: "SearchSpaces", targets: ["SearchSpaces"]),
         .library(name: "Model", targets: ["Model"]),
         .library(name: "Diffusion", targets: ["Diffusion"]),
+        .library(name: "Search", targets: ["Search"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -27,10 +31,15 @@ let package = Package(
         .target(name: "SearchSpaces"),
         .target(name: "Model", dependencies: ["Compute"]),
         .target(name: "Diffusion", dependencies: ["Compute", "Model", "SearchSpaces"]),
+        .target(name: "Search", dependencies: [
+            "Compute", "SearchSpaces", "Model", "Diffusion",
+            .product(name: "Subprocess", package: "swift-subprocess"),
+            .product(name: "SystemPackage", package: "swift-system"),
+        ]),
         .executableTarget(
             name: "nasdiff",
             dependencies: [
-                "Compute", "SearchSpaces", "Model", "Diffusion",
+                "Compute", "SearchSpaces", "Model", "Diffusion", "Search",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -40,6 +49,7 @@ let package = Package(
         .testTarget(name: "SearchSpacesTests", dependencies: ["SearchSpaces"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Compute", "TestSupport"]),
         .testTarget(name: "DiffusionTests", dependencies: ["Diffusion", "Model", "Compute", "SearchSpaces"]),
+        .testTarget(name: "SearchTests", dependencies: ["Search", "Diffusion", "SearchSpaces", "Compute"]),
         .testTarget(name: "CLITests", dependencies: ["nasdiff", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
     ],
     swiftLanguageModes: [.v6]
