@@ -187,7 +187,7 @@ public final class Trainer {
 }
 
 /// Appends lines to a CSV file, writing the header only when the file is new.
-final class CSVLog {
+public final class CSVLog {
     let handle: FileHandle
     init(path: String, header: String) throws {
         if !FileManager.default.fileExists(atPath: path) {
@@ -199,4 +199,16 @@ final class CSVLog {
     }
     func append(_ line: String) { handle.write(Data((line + "\n").utf8)) }
     deinit { try? handle.close() }
+
+    /// Cuts a step log (first column: the step) to its header and the rows of steps ≤ `step`; 0 removes
+    /// every row. Nothing to do when the file does not exist.
+    public static func keepRows(upToStep step: Int, path: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: true)
+        guard let header = lines.first else { return }
+        lines = [header] + lines.dropFirst().filter { row in (Int(row.prefix { $0 != "," }) ?? .max) <= step }
+        do { try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8) } catch {
+            throw DiffusionError.badOption("--log \(path)", "cannot rewrite it: \(error.localizedDescription)")
+        }
+    }
 }

@@ -25,7 +25,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Edge-loss weight λ.") var edgeWeight: Float = 5
     @Option(help: "Probability of dropping each condition to null during training.") var nullProbability = 0.1
     @Option(help: "Seed for initialisation, batches and noise.") var seed: UInt64 = 0
-    @Flag(help: "Keep the edges fixed and diffuse only node ops (spaces with a fixed topology).") var fixedEdges = false
+    @Flag(inversion: .prefixedNo, help: "Keep the edges fixed and diffuse only node ops (default: on for spaces with a fixed topology, nb201 and transnas-micro).") var fixedEdges: Bool?
     @Flag(help: "Do not feed t/T to the network (DiNAS behaviour, B4).") var noTimestep = false
     @Flag(help: "Plain Adam moments instead of AMSGrad.") var noAmsgrad = false
     @Option(help: "Leave the best P% of the table by METRIC out of training, as METRIC:P% (held-out test).") var holdoutTop: String?
@@ -34,10 +34,15 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Steps between checkpoints.") var checkpointEvery = 500
     @Option(help: "Steps between validation losses.") var validateEvery = 250
     @Flag(help: "Continue from --out with its own options (same device gives bit-identical results); --steps sets a new target.") var resume = false
+    @Flag(help: "Replace a checkpoint already at --out (and start its CSV log afresh).") var overwrite = false
     @OptionGroup var deviceOption: DeviceOption
 
     func run() throws {
         let logPath = log ?? (out as NSString).deletingPathExtension + ".csv"
+        guard !(resume && overwrite) else { throw CommandError("give --resume or --overwrite, not both") }
+        if !resume && !overwrite && FileManager.default.fileExists(atPath: out) {
+            throw CommandError("--out \(out): a checkpoint is there already; give --resume to continue it, --overwrite to replace it, or another --out")
+        }
         try requireWritable(out, flag: "--out")
         try requireWritable(logPath, flag: log == nil ? "--out (its log)" : "--log")
         let device = try deviceOption.make()
@@ -73,10 +78,13 @@ struct TrainCommand: ParsableCommand {
         var options = TrainingOptions()
         options.preset = preset; options.batch = batch; options.learningRate = lr
         options.diffusionSteps = diffusionSteps; options.edgeWeight = edgeWeight; options.nullProbability = nullProbability
-        options.seed = seed; options.fixedEdges = fixedEdges; options.timestep = !noTimestep; options.amsgrad = !noAmsgrad
+        options.seed = seed; options.fixedEdges = fixedEdges ?? searchSpace.fixedTopology; options.timestep = !noTimestep; options.amsgrad = !noAmsgrad
         options.checkpointEvery = checkpointEvery; options.validateEvery = validateEvery
         if let steps { options.steps = steps }
         let trainer = try Trainer(device: device, space: searchSpace, data: data, conditions: conds, options: options, resume: resumeFrom)
+        // A new run starts its log afresh; a resumed one keeps the rows up to its checkpoint's step
+        // (rows logged after it, before a kill, are trained again and would be duplicates).
+        try CSVLog.keepRows(upToStep: resumeFrom?.record.step ?? 0, path: logPath)
         stderr("training \(trainer.record.model.layers)-layer \(trainer.record.training.preset) model (\(trainer.model.layout.parameterCount) parameters) on \(data.count) \(spaceName) graphs, device: \(device.name)")
         stderr("conditions: \(conds.isEmpty ? "none" : conds.map(\.text).joined(separator: ", ")); checkpoint: \(out); log: \(logPath)")
         let status = StatusLine()
