@@ -15,14 +15,17 @@ public final class ShardedSampler: @unchecked Sendable {
     }
 
     /// Batches 0..<batches of `options.batch` graphs each, in batch order. `progress(finished batches,
-    /// step, steps)` is called as batches advance (from whichever device moved). Once `stopRequested`
-    /// says so, the batches under way are dropped and only the finished ones return, still in order:
-    /// each is the batch an uninterrupted run gives, since its randomness depends on its index alone.
+    /// step, steps)` is called as batches advance (from whichever device moved). `inOrder` gets each
+    /// batch as soon as it and every batch before it are finished, one call at a time, so a caller can
+    /// write them out as they come. Once `stopRequested` says so, the batches under way are dropped and
+    /// only the finished ones return, still in order: each is the batch an uninterrupted run gives,
+    /// since its randomness depends on its index alone.
     public func sample(_ options: SamplingOptions, batches: Int, progress: (@Sendable (Int, Int, Int) -> Void)? = nil,
+                       inOrder: (@Sendable ([SampledGraph]) -> Void)? = nil,
                        stopRequested: @escaping @Sendable () -> Bool = { false }) throws -> [[SampledGraph]] {
         guard batches >= 0 else { throw DiffusionError.badOption("batches \(batches)", "must not be negative") }
         try options.validate(trainedSteps: samplers[0].record.schedule.steps)   // before any device starts
-        let results = Results(count: batches)
+        let results = Results(count: batches, inOrder: inOrder)
         let samplers = self.samplers
         DispatchQueue.concurrentPerform(iterations: samplers.count) { di in
             for bi in stride(from: di, to: batches, by: samplers.count) where !results.failed && !stopRequested() {
@@ -48,10 +51,19 @@ public final class ShardedSampler: @unchecked Sendable {
         private var slots: [[SampledGraph]?]
         private var error: Error?
         private var done = 0
-        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        /// Batches before this one have been handed to `inOrder`.
+        private var handedOut = 0
+        private let inOrder: (@Sendable ([SampledGraph]) -> Void)?
+        init(count: Int, inOrder: (@Sendable ([SampledGraph]) -> Void)?) { slots = Array(repeating: nil, count: count); self.inOrder = inOrder }
         var failed: Bool { lock.lock(); defer { lock.unlock() }; return error != nil }
         var finished: Int { lock.lock(); defer { lock.unlock() }; return done }
-        func store(_ g: [SampledGraph], at i: Int) -> Int { lock.lock(); defer { lock.unlock() }; slots[i] = g; done += 1; return done }
+        func store(_ g: [SampledGraph], at i: Int) -> Int {
+            lock.lock(); defer { lock.unlock() }
+            slots[i] = g
+            done += 1
+            while handedOut < slots.count, let ready = slots[handedOut] { inOrder?(ready); handedOut += 1 }
+            return done
+        }
         func fail(_ e: Error) { lock.lock(); defer { lock.unlock() }; if error == nil { error = e } }
         func all(finishedOnly: Bool) throws -> [[SampledGraph]] {
             if let error { throw error }

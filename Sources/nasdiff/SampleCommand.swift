@@ -108,11 +108,14 @@ struct SampleCommand: ParsableCommand {
         let batches = (count + options.batch - 1) / options.batch
         let start = Date()
         status.show("\(status.bar(0, batches)) 0/\(batches) batches")
-        let stop = StopRequest(notice: "stopping: the samples of the batches already finished will be written (again to quit without them)")
+        let stop = StopRequest(notice: "stopping: the samples of the batches already finished are written (again to quit at once)")
+        // Finished batches are written as they come (in order), so an interrupted or killed run keeps them.
+        let writer = try SampleWriter(path: out, count: count, space: entry.space, table: table, maxNodes: model.config.maxNodes)
         let finished = try sampler.sample(options, batches: batches, progress: { done, step, steps in
             let where_ = steps > 0 ? ", a batch at step \(step)/\(steps)" : ""
             status.show("\(status.bar(done, batches)) \(done)/\(batches) batches\(where_)")
-        }, stopRequested: { stop.isRequested })
+        }, inOrder: { writer.write($0) }, stopRequested: { stop.isRequested })
+        try writer.finish()
         let graphs = Array(finished.joined().prefix(count))
         let deviceNames = devices.map(\.name).joined(separator: " + ")
         let seconds = Date().timeIntervalSince(start)
@@ -121,15 +124,7 @@ struct SampleCommand: ParsableCommand {
                     + (finished.count < batches ? " (stopped: \(finished.count) of \(batches) batches finished)" : ""), final: true)
 
         let space = entry.space
-        var lines: [String] = []
-        var archs: [GeneratedArchitecture] = []
-        for s in graphs {
-            let g = GraphTensors.graph(nodes: s.nodes, pairs: s.pairs, n: model.config.maxNodes, nodeCount: s.nodeCount)
-            archs.append(.graph(g))
-            lines.append(try sampleLine(g, space: space, table: table))
-        }
-        let text = lines.joined(separator: "\n") + "\n"
-        if out == "-" { FileHandle.standardOutput.write(Data(text.utf8)) } else { try writeAtomically(text, to: out) }
+        let archs = graphs.map { GeneratedArchitecture.graph(GraphTensors.graph(nodes: $0.nodes, pairs: $0.pairs, n: model.config.maxNodes, nodeCount: $0.nodeCount)) }
         if !quiet { try summarize(archs, options: options, record: record, space: space, table: table) }
         // Interrupted, though what finished is written: scripts should not read it as done.
         if finished.count < batches { throw ExitCode(130) }
@@ -149,6 +144,43 @@ struct SampleCommand: ParsableCommand {
                                         conditions: EvaluationConditions(metric: metric, topK: 5, queries: nil))
         stderr(report.renderText())
         if let table { stderr(conditionSummary(archs, options.targets, record.conditions, space: space, table: table)) }
+    }
+}
+
+/// JSON lines of finished batches, appended to the output (stdout for '-') and synced as each comes,
+/// up to `count` lines in all. Called one batch at a time (ShardedSampler's `inOrder`).
+final class SampleWriter: @unchecked Sendable {
+    let handle: FileHandle, path: String, count: Int, space: any SearchSpace, table: BenchmarkTable?, maxNodes: Int
+    private var written = 0
+    private var failure: Error?
+
+    init(path: String, count: Int, space: any SearchSpace, table: BenchmarkTable?, maxNodes: Int) throws {
+        self.path = path; self.count = count; self.space = space; self.table = table; self.maxNodes = maxNodes
+        if path == "-" { handle = .standardOutput; return }
+        try requireWritable(path, flag: "--out")
+        guard FileManager.default.createFile(atPath: path, contents: nil), let h = FileHandle(forWritingAtPath: path) else {
+            throw CommandError("--out \(path): cannot create the file")
+        }
+        handle = h
+    }
+
+    func write(_ batch: [SampledGraph]) {
+        guard failure == nil, written < count else { return }
+        do {
+            let lines = try batch.prefix(count - written).map {
+                try sampleLine(GraphTensors.graph(nodes: $0.nodes, pairs: $0.pairs, n: maxNodes, nodeCount: $0.nodeCount), space: space, table: table)
+            }
+            try handle.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
+            if path != "-" { try handle.synchronize() }
+            written += lines.count
+        } catch {
+            failure = CommandError("--out \(path): cannot write the samples: \(error.localizedDescription)")
+        }
+    }
+
+    func finish() throws {
+        if path != "-" { try? handle.close() }
+        if let failure { throw failure }
     }
 }
 

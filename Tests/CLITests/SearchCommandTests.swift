@@ -15,25 +15,7 @@ final class SearchCommandTests: XCTestCase {
         return path
     }
 
-    /// The nasdiff executable beside the test bundle (swift test builds it with the tests).
-    func binary() throws -> String {
-        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("nasdiff").path
-        for path in [beside, Self.repository.appendingPathComponent(".build/debug/nasdiff").path] where FileManager.default.isExecutableFile(atPath: path) {
-            return path
-        }
-        throw XCTSkip("no nasdiff executable beside the tests (looked at \(beside)); build it with `swift build`")
-    }
-
-    func launch(_ arguments: [String]) throws -> Process {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: try binary())
-        p.arguments = arguments
-        p.currentDirectoryURL = Self.repository
-        p.standardError = FileHandle.nullDevice
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        return p
-    }
+    func launch(_ arguments: [String]) throws -> Process { try launchNASDiff(arguments, in: Self.repository) }
 
     func lines(_ path: String) -> [[String: Any]] {
         ((try? String(contentsOfFile: path, encoding: .utf8)) ?? "").split(separator: "\n").compactMap {

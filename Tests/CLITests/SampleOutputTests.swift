@@ -1,0 +1,34 @@
+import XCTest
+@testable import nasdiff
+
+/// `nasdiff sample` writes each finished batch as it comes: killed with kill -9, it leaves whole lines of
+/// the batches it finished, the same lines an uninterrupted run writes first (issue 21: a kill used to
+/// lose every batch).
+final class SampleOutputTests: XCTestCase {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func tmp(_ name: String) -> String {
+        let path = NSTemporaryDirectory() + "nasdiff-sampleout-\(getpid())-\(name)"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: path) }
+        return path
+    }
+
+    func testKilledSampleKeepsItsFinishedBatches() throws {
+        let killed = tmp("killed.jsonl"), whole = tmp("whole.jsonl")
+        let common = ["--batch", "4", "--steps", "20", "--seed", "3", "--device", "swift", "--quiet"]
+        let p = try launchNASDiff(["sample", "--count", "40"] + common + ["--out", killed], in: Self.repository)
+        let deadline = Date().addingTimeInterval(120)
+        func lineCount() -> Int { ((try? String(contentsOfFile: killed, encoding: .utf8)) ?? "").filter { $0 == "\n" }.count }
+        while lineCount() < 4 && p.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertTrue(p.isRunning, "the run ended before it could be killed")
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        let kept = try String(contentsOfFile: killed, encoding: .utf8)
+        XCTAssertTrue(kept.hasSuffix("\n"))
+        let lines = kept.split(separator: "\n")
+        XCTAssertEqual(lines.count % 4, 0, "whole batches only")
+        XCTAssertLessThan(lines.count, 40)
+        try SampleCommand.parse(common + ["--count", "\(lines.count)", "--out", whole]).run()
+        XCTAssertEqual(try String(contentsOfFile: whole, encoding: .utf8), kept, "the batches an uninterrupted run writes first")
+    }
+}
