@@ -40,9 +40,9 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
         if let cl {
             return Buffer(count: count, device: self, host: nil, mem: try cl.allocate(count: count))
         }
-        let bytes = count * 4
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: 4)
         let physical = Int(ProcessInfo.processInfo.physicalMemory)
-        if bytes > physical {
+        if overflow || bytes > physical {
             throw ComputeError.outOfMemory(device: name, requestedBytes: bytes, availableBytes: physical)
         }
         let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))

@@ -61,6 +61,7 @@ public struct Checkpoint: Sendable {
         guard record.format == CheckpointRecord.formatVersion else {
             throw DiffusionError.checkpoint(path, "format \(record.format); this nasdiff reads format \(CheckpointRecord.formatVersion)")
         }
+        do { try record.validate() } catch { throw DiffusionError.checkpoint(path, "the header is not a valid checkpoint: \(error)") }
         let model = try GraphTransformer(record.model)
         let params = try model.flatten(st.tensors, path: path)
         var moments: [[Float]] = []

@@ -83,6 +83,14 @@ public struct Predictor: Sendable {
               record.mean.isFinite else {
             throw DiffusionError.badOption("--predictor \(path)", "the header does not describe a predictor (model, mean or std out of range)")
         }
+        do { try record.model.validate() } catch { throw DiffusionError.badOption("--predictor \(path)", "\(error)") }
+        let classes = 0..<record.model.nodeClasses
+        let support = record.support
+        guard (support.first + support.last + support.middle.joined()).allSatisfy(classes.contains),
+              support.middle.count <= record.model.maxNodes,
+              (1...CheckpointRecord.maxDiffusionSteps).contains(record.diffusionSteps) else {
+            throw DiffusionError.badOption("--predictor \(path)", "the header's row classes or diffusion steps are out of range")
+        }
         let params = try GraphTransformer(record.model).flatten(st.tensors, path: path)
         guard params.allSatisfy(\.isFinite) else { throw DiffusionError.badOption("--predictor \(path)", "holds NaN or Inf weights") }
         return Predictor(record: record, parameters: params)

@@ -33,7 +33,9 @@ public struct TrainingOptions: Codable, Sendable, Equatable {
         }
         try check(batch > 0, "--batch", batch, "must be at least 1")
         try check(steps >= 0, "--steps", steps, "must not be negative")
-        try check(diffusionSteps > 0, "--diffusion-steps", diffusionSteps, "must be at least 1")
+        try check(diffusionSteps > 0 && diffusionSteps <= CheckpointRecord.maxDiffusionSteps, "--diffusion-steps", diffusionSteps,
+                  "must be in 1…\(CheckpointRecord.maxDiffusionSteps)")
+        try check(batch <= 65_536, "--batch", batch, "must be at most 65,536")
         try check(learningRate.isFinite && learningRate > 0, "--lr", learningRate, "must be a positive number")
         try check(weightDecay.isFinite && weightDecay >= 0, "weight decay", weightDecay, "must be a number ≥ 0")
         try check(beta1 >= 0 && beta1 < 1, "beta1", beta1, "must be in [0, 1)")

@@ -49,8 +49,14 @@ public struct GraphTransformer: Sendable {
                                  e1: Linear("mlp_out_E.0", c.de, c.hiddenOutE, &l), e2: Linear("mlp_out_E.2", c.hiddenOutE, c.edgeClasses, &l))
             head = nil
         }
+        guard l.totalCount <= Self.maxParameters else {
+            throw ModelError.invalidConfig("\(l.totalCount) parameters; at most \(Self.maxParameters) are accepted (the DiNAS preset has 10.9 M)")
+        }
         layout = l
     }
+
+    /// No real model comes near it; a header asking for more is refused before anything is allocated.
+    public static let maxParameters = 250_000_000
 
     var linears: [Linear] {
         [xIn1, xIn2, eIn1, eIn2, yIn1, yIn2, cX1, cX2, cE1, cE2] + (outputs.map { [$0.x1, $0.x2, $0.e1, $0.e2] } ?? [])

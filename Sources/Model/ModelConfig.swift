@@ -64,17 +64,31 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         }
     }
 
-    /// Checks the widths fit together; the message names the field.
+    /// Bounds no real model reaches (the DiNAS preset: widths ≤ 2,048, 5 layers, 10.9 M parameters),
+    /// checked before anything is allocated, so a damaged or hostile header is refused, not obeyed.
+    public static let maxWidth = 16_384, maxLayers = 64, maxNodesLimit = 64, maxClasses = 256, maxConditionWidth = 4_096
+    public static let maxHeads = 64
+
+    /// Checks every field's range and that the widths fit together, in a fixed order; the message names
+    /// the field.
     public func validate() throws {
         func fail(_ s: String) -> ModelError { .invalidConfig(s) }
+        let bounded: [(String, Int, ClosedRange<Int>)] = [
+            ("nodeClasses", nodeClasses, 2...Self.maxClasses), ("edgeClasses", edgeClasses, 2...2),
+            ("conditionWidth", conditionWidth, 1...Self.maxConditionWidth), ("maxNodes", maxNodes, 2...Self.maxNodesLimit),
+            ("layers", layers, 1...Self.maxLayers), ("heads", heads, 1...Self.maxHeads),
+            ("dx", dx, 2...Self.maxWidth), ("de", de, 2...Self.maxWidth), ("dy", dy, 1...Self.maxWidth),
+            ("ffX", ffX, 1...Self.maxWidth), ("ffE", ffE, 1...Self.maxWidth), ("ffY", ffY, 1...Self.maxWidth),
+            ("hiddenInX", hiddenInX, 1...Self.maxWidth), ("hiddenInE", hiddenInE, 1...Self.maxWidth),
+            ("hiddenInY", hiddenInY, 1...Self.maxWidth), ("hiddenOutX", hiddenOutX, 1...Self.maxWidth),
+            ("hiddenOutE", hiddenOutE, 1...Self.maxWidth), ("regressionHidden", regressionHidden ?? 1, 1...Self.maxWidth),
+        ]
+        for (name, value, range) in bounded where !range.contains(value) {
+            throw fail("\(name) = \(value) must be in \(range.lowerBound)…\(range.upperBound)")
+        }
         if dx % 2 != 0 { throw fail("dx = \(dx) must be even (half is the class embedding)") }
         if de % 2 != 0 { throw fail("de = \(de) must be even (half is the class embedding)") }
-        if let h = regressionHidden, h <= 0 { throw fail("regressionHidden = \(h) must be > 0") }
         if dx % heads != 0 { throw fail("dx = \(dx) must be a multiple of heads = \(heads)") }
-        for (n, v) in [("nodeClasses", nodeClasses), ("edgeClasses", edgeClasses), ("conditionWidth", conditionWidth),
-                       ("maxNodes", maxNodes), ("layers", layers)] where v <= 0 {
-            throw fail("\(n) = \(v) must be > 0")
-        }
     }
 }
 

@@ -29,7 +29,9 @@ public struct SafeTensors: Sendable {
             header[name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + t.values.count * 4]] as [String: Any]
             offset += t.values.count * 4
         }
-        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var meta = metadata
+        meta[Self.checksumKey] = Self.checksum(names.map { tensors[$0]!.values })
+        header["__metadata__"] = meta
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         while json.count % 8 != 0 { json.append(0x20) }   // pad with spaces so the data is 8-aligned
         var data = Data(capacity: 8 + json.count + offset)
@@ -60,9 +62,12 @@ public struct SafeTensors: Sendable {
         }
         let base = 8 + Int(n)
         var result = SafeTensors()
-        for (name, value) in header {
+        // Sorted, so that a file with several faults reports the same one on every run.
+        for name in header.keys.sorted() {
+            let value = header[name]!
             if name == "__metadata__" {
-                result.metadata = (value as? [String: String]) ?? [:]
+                guard let metadata = value as? [String: String] else { throw fail("'__metadata__' is not a map of strings") }
+                result.metadata = metadata
                 continue
             }
             guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
@@ -70,8 +75,14 @@ public struct SafeTensors: Sendable {
                 throw fail("tensor '\(name)' has a malformed header entry")
             }
             guard dtype == "F32" else { throw fail("tensor '\(name)' is \(dtype); only F32 is supported") }
-            let count = shape.reduce(1, *)
-            guard offsets[1] - offsets[0] == count * 4, offsets[0] >= 0, base + offsets[1] <= data.count else {
+            // Every size is checked against the file before it is multiplied out or allocated.
+            var count = 1
+            for d in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard d >= 0, !overflow, product <= data.count else { throw fail("tensor '\(name)' has shape \(shape), larger than the file") }
+                count = product
+            }
+            guard offsets[0] >= 0, offsets[1] >= offsets[0], offsets[1] - offsets[0] == count * 4, offsets[1] <= data.count - base else {
                 throw fail("tensor '\(name)' lies outside the file (truncated?)")
             }
             var values = [Float](repeating: 0, count: count)
@@ -80,6 +91,24 @@ public struct SafeTensors: Sendable {
             }
             result.tensors[name] = Tensor(shape: shape, values: values)
         }
+        if let expected = result.metadata.removeValue(forKey: checksumKey) {
+            let actual = checksum(header.keys.filter { $0 != "__metadata__" }.sorted().map { result.tensors[$0]!.values })
+            guard actual == expected else { throw fail("the tensor bytes do not match the file's checksum: the file is damaged") }
+        }
         return result
+    }
+
+    /// Metadata key of the checksum of every tensor's bytes, in name order (files without one, such as
+    /// older checkpoints, load unchecked).
+    public static let checksumKey = "fnv1a64"
+
+    /// FNV-1a's step over each float's 32 bits (not bytes: four times fewer steps), 64-bit state: cheap,
+    /// and enough to catch damage (not an attacker).
+    static func checksum(_ arrays: [[Float]]) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for a in arrays {
+            for v in a { h = (h ^ UInt64(v.bitPattern)) &* 0x0000_0100_0000_01B3 }
+        }
+        return String(h, radix: 16)
     }
 }
