@@ -49,6 +49,10 @@ func writeAtomically(_ text: String, to path: String) throws {
 /// Makes `path`'s folder and checks a file can be created there, so that a long run fails at its
 /// start, not after its work, when its output cannot be written.
 func requireWritable(_ path: String, flag: String) throws {
+    var isDirectory: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+        throw CommandError("\(flag) \(path): is a folder; name a file")
+    }
     let dir = (path as NSString).deletingLastPathComponent
     do {
         if !dir.isEmpty { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }

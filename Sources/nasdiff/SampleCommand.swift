@@ -11,7 +11,8 @@ struct SampleCommand: ParsableCommand {
         abstract: "Sample architectures from a trained checkpoint, optionally under conditions, as JSON lines.",
         discussion: """
         Each output line holds the architecture in the space's standard format ("arch"), its graph ("ops",
-        "adjacency"), validity, its benchmark row ("index") and the looked-up metrics. Example:
+        "adjacency"), validity, its benchmark key ("index", NB201's arch index; "naslib", TransNAS's NASLib tuple) \
+        and the looked-up metrics. A seed's samples depend on --batch too (each batch draws from (seed, batch index)). Example:
           nasdiff sample --checkpoint Models/nb201-small.safetensors --condition cifar10-valid --condition lat-pixel3 --count 192
         """)
 
@@ -198,7 +199,10 @@ func sampleLine(_ g: ArchGraph, space: any SearchSpace, table: BenchmarkTable?) 
         let standard = try space.decode(g)
         obj["arch"] = standard
         if let table, let row = table.row(ofStandard: standard) {
-            obj["index"] = table.keys[row]
+            // The benchmark's own key: NB201's arch index as a number (what its API takes), TransNAS's
+            // NASLib tuple as the text NASLib prints.
+            let key = table.keys[row]
+            if let i = Int(key) { obj["index"] = i } else { obj["naslib"] = key }
             var metrics: [String: Any] = [:]
             for m in table.metrics { let v = try table.value(m.name, row: row); if v.isFinite { metrics[m.name] = v } }
             obj["metrics"] = metrics

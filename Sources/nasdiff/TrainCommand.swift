@@ -40,10 +40,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         let logPath = log ?? (out as NSString).deletingPathExtension + ".csv"
         guard !(resume && overwrite) else { throw CommandError("give --resume or --overwrite, not both") }
+        try requireWritable(out, flag: "--out")
         if !resume && !overwrite && FileManager.default.fileExists(atPath: out) {
             throw CommandError("--out \(out): a checkpoint is there already; give --resume to continue it, --overwrite to replace it, or another --out")
         }
-        try requireWritable(out, flag: "--out")
         try requireWritable(logPath, flag: log == nil ? "--out (its log)" : "--log")
         let device = try deviceOption.make()
         var resumeFrom: Checkpoint?

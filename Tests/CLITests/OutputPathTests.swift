@@ -25,4 +25,30 @@ final class OutputPathTests: XCTestCase {
             }
         }
     }
+
+    /// `--out` naming a folder used to fail only after all the work (issue 21).
+    func testAFolderAsOutputIsRefusedUpFront() throws {
+        let folder = NSTemporaryDirectory() + "nasdiff-\(getpid())-a-folder"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let checkpoint = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Models/nb201-small.safetensors").path
+        for (command, arguments) in [(SampleCommand.self as ParsableCommand.Type, ["--checkpoint", checkpoint, "--count", "2", "--steps", "2", "--device", "opencl:99", "--out", folder]),
+                                     (TrainCommand.self, ["--preset", "tiny", "--steps", "1", "--device", "opencl:99", "--out", folder])] {
+            XCTAssertThrowsError(try { var parsed = try command.parseAsRoot(arguments); try parsed.run() }()) { error in
+                XCTAssertEqual("\(error)", "--out \(folder): is a folder; name a file")
+            }
+        }
+    }
+
+    /// The benchmark key a NAS user passes on: NB201's arch index as a number, TransNAS's NASLib tuple.
+    func testSampleLinesCarryTheBenchmarkKey() throws {
+        let (nb201, nb201Table) = try loadSpace("nb201"), (transnas, transnasTable) = try loadSpace("transnas-micro")
+        let a = try JSONSerialization.jsonObject(with: Data(try sampleLine(try nb201.encode(nb201Table.standards[42]), space: nb201, table: nb201Table).utf8)) as! [String: Any]
+        XCTAssertEqual(a["index"] as? Int, Int(nb201Table.keys[42]))
+        XCTAssertNil(a["index"] as? String)
+        let b = try JSONSerialization.jsonObject(with: Data(try sampleLine(try transnas.encode(transnasTable.standards[7]), space: transnas, table: transnasTable).utf8)) as! [String: Any]
+        XCTAssertEqual(b["naslib"] as? String, transnasTable.keys[7])
+        XCTAssertTrue(transnasTable.keys[7].hasPrefix("("), transnasTable.keys[7])
+    }
 }
