@@ -15,9 +15,12 @@ public enum CurvePlot {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf"]
 
     public static func svg(series: [Series], metric: String, direction: MetricDirection, optimum: Double?, title: String) -> String {
-        let width = 820.0, height = 520.0, left = 78.0, right = 190.0, top = 48.0, bottom = 56.0
+        let width = 860.0, height = 520.0, left = 78.0, right = 230.0, top = 48.0, bottom = 56.0
         let plotW = width - left - right, plotH = height - top - bottom
-        let values = series.flatMap { $0.best.compactMap { $0 } } + (optimum.map { [$0] } ?? [])
+        // The axis starts at the worst run's best after 10 evaluations: the first few, often far below,
+        // would otherwise squash the part of the curves a reader compares. Lines are clipped to the plot.
+        let settled = series.compactMap { s in s.best.prefix(10).last(where: { $0 != nil }) ?? nil }
+        let values = settled + series.compactMap { $0.best.last ?? nil } + (optimum.map { [$0] } ?? [])
         let maxX = max(series.map(\.best.count).max() ?? 1, 1)
         let xTicks = NiceTicks(low: 0, high: Double(maxX))
         let yTicks = NiceTicks(low: values.min() ?? 0, high: values.max() ?? 1)
@@ -37,6 +40,7 @@ public enum CurvePlot {
             svg.append(##"<text x="\##(f(left - 8))" y="\##(f(py(t) + 4))" text-anchor="end">\##(yTicks.label(t))</text>"##)
         }
         svg.append(##"<rect x="\##(f(left))" y="\##(f(top))" width="\##(f(plotW))" height="\##(f(plotH))" fill="none" stroke="black"/>"##)
+        svg.append(##"<clipPath id="plot"><rect x="\##(f(left))" y="\##(f(top))" width="\##(f(plotW))" height="\##(f(plotH))"/></clipPath>"##)
         svg.append(##"<text x="\##(f(left + plotW / 2))" y="\##(f(height - 14))" text-anchor="middle">evaluations</text>"##)
         let yLabel = "best \(metric) so far (\(direction == .higherIsBetter ? "higher" : "lower") is better)"
         svg.append(##"<text transform="translate(20 \##(f(top + plotH / 2))) rotate(-90)" text-anchor="middle">\##(TradeOffPlot.xmlEscaped(yLabel))</text>"##)
@@ -62,15 +66,16 @@ public enum CurvePlot {
             let runs = series.filter { $0.strategy == strategy }
             let many = runs.count > 1
             for run in runs {
-                svg.append(##"<path d="\##(path(run.best))" fill="none" stroke="\##(colour)" stroke-width="\##(many ? "1" : "2")" stroke-opacity="\##(many ? "0.3" : "1")"/>"##)
+                svg.append(##"<path clip-path="url(#plot)" d="\##(path(run.best))" fill="none" stroke="\##(colour)" stroke-width="\##(many ? "1" : "2")" stroke-opacity="\##(many ? "0.3" : "1")"/>"##)
             }
             if many {
-                let length = runs.map(\.best.count).min() ?? 0
+                // A run that ended early (at the optimum, or stopped) keeps its best for the rest.
+                let length = runs.map(\.best.count).max() ?? 0
                 let median: [Double?] = (0..<length).map { i in
-                    let column = runs.compactMap { $0.best[i] }.sorted()
+                    let column = runs.compactMap { $0.best.isEmpty ? nil : $0.best[min(i, $0.best.count - 1)] }.sorted()
                     return column.count == runs.count ? (column[(column.count - 1) / 2] + column[column.count / 2]) / 2 : nil
                 }
-                svg.append(##"<path d="\##(path(median))" fill="none" stroke="\##(colour)" stroke-width="3"/>"##)
+                svg.append(##"<path clip-path="url(#plot)" d="\##(path(median))" fill="none" stroke="\##(colour)" stroke-width="3"/>"##)
                 legend.append((colour, "\(strategy): median of \(runs.count)"))
             } else {
                 legend.append((colour, runs[0].label))
