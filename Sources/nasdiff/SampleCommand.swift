@@ -103,6 +103,10 @@ struct SampleCommand: ParsableCommand {
         options.predictorMode = PredictorGuidanceMode(rawValue: predictorGuidance)!
         try options.validate(trainedSteps: record.schedule.steps)
         if out != "-" { try requireWritable(out, flag: "--out") }
+        if case .joint = mode, options.targets.count > 1, let table,
+           !(0..<table.rowCount).contains(where: meetingAll(options.targets.map { ($0.conditionIndex, $0.targetClass) }, record.conditions, table: table)) {
+            stderr("warning: no cell of the \(record.space) table meets all of \(conditions.joined(separator: ", ")) at once, so joint guidance asks for a class combination the model never saw; --guidance composed weighs them separately")
+        }
         let devices = try deviceOption.makeAll()
         let sampler = try ShardedSampler(devices: devices, checkpoint: ckpt, model: model)
         let status = StatusLine()
@@ -231,5 +235,20 @@ func conditionSummary(_ archs: [GeneratedArchitecture], _ targets: [ConditionTar
                       c.text, k, 100 * Double(met) / Double(max(rows.count, 1)), 100 * chance, c.metric, mean,
                       all.reduce(0, +) / Double(max(all.count, 1)))
     }
+    if shown.count > 1 {
+        let together = meetingAll(shown, conditions, table: table)
+        let met = rows.filter(together).count
+        let chance = Double((0..<table.rowCount).filter(together).count) / Double(max(table.rowCount, 1))
+        out += String(format: "\n  all %d at once: %.1f%% of samples (%.1f%% of the table)", shown.count,
+                      100 * Double(met) / Double(max(rows.count, 1)), 100 * chance)
+    }
     return out
+}
+
+/// Whether a table row is in every (condition, class) of `wanted`.
+func meetingAll(_ wanted: [(i: Int, k: Int)], _ conditions: [ConditionSpec], table: BenchmarkTable) -> (Int) -> Bool {
+    let columns = wanted.map { (try? table.column(conditions[$0.i].metric)) ?? [] }
+    return { row in
+        zip(wanted, columns).allSatisfy { w, col in row < col.count && conditions[w.i].classOf(col[row]) == w.k }
+    }
 }

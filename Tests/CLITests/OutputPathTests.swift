@@ -1,5 +1,7 @@
 import ArgumentParser
 import XCTest
+import Diffusion
+import SearchSpaces
 @testable import nasdiff
 
 /// An output that cannot be written fails the command at its start, with a line naming the flag, not
@@ -50,5 +52,22 @@ final class OutputPathTests: XCTestCase {
         let b = try JSONSerialization.jsonObject(with: Data(try sampleLine(try transnas.encode(transnasTable.standards[7]), space: transnas, table: transnasTable).utf8)) as! [String: Any]
         XCTAssertEqual(b["naslib"] as? String, transnasTable.keys[7])
         XCTAssertTrue(transnasTable.keys[7].hasPrefix("("), transnasTable.keys[7])
+    }
+}
+
+/// The sample summary says how many samples meet every asked-for condition at once, and the table's
+/// share, which is 0 for NB201's top 5 % on cifar10-valid AND the fastest quarter on a Pixel 3.
+final class ConditionSummaryTests: XCTestCase {
+    func testSummaryCountsSamplesMeetingAllConditions() throws {
+        let (space, table) = try loadSpace("nb201")
+        let conditions = [try ConditionSpec(parsing: "cifar10-valid:top5%", table: table), try ConditionSpec(parsing: "lat-pixel3:<=p25", table: table)]
+        let acc = try table.column("cifar10-valid"), lat = try table.column("lat-pixel3")
+        // Two cells meeting the accuracy condition only, one meeting the latency condition only.
+        let good = (0..<table.rowCount).filter { conditions[0].classOf(acc[$0]) == 1 }.prefix(2)
+        let fast = (0..<table.rowCount).first { conditions[1].classOf(lat[$0]) == 1 && conditions[0].classOf(acc[$0]) == 0 }!
+        let archs = try (Array(good) + [fast]).map { GeneratedArchitecture.graph(try space.encode(table.standards[$0])) }
+        let text = conditionSummary(archs, [], conditions, space: space, table: table)
+        XCTAssertTrue(text.contains("all 2 at once: 0.0% of samples (0.0% of the table)"), text)
+        XCTAssertTrue(text.contains("cifar10-valid:top5% class 1: 66.7% of samples"), text)
     }
 }
