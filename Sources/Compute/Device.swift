@@ -12,6 +12,8 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
     public let name: String
     public let isGPU: Bool
     let cl: CLContext?
+    /// False for the Swift twin, which is every op's reference: a self-test on it compares it with itself.
+    public var runsKernels: Bool { cl != nil }
 
     /// The pure-Swift backend: always available.
     public init() {

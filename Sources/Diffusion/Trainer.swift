@@ -158,6 +158,8 @@ public final class Trainer {
         var lastCheckpoint: String? = FileManager.default.fileExists(atPath: checkpointPath) ? checkpointPath : nil
         let start = Date()
         var window = (Date(), record.step)
+        let firstStep = record.step
+        var windowClosed = false
         var rate = 0.0
         while record.step < opts.steps {
             let loss: Loss
@@ -171,6 +173,10 @@ public final class Trainer {
             if now.timeIntervalSince(window.0) > 1 || s == opts.steps {
                 rate = Double((s - window.1) * opts.batch) / now.timeIntervalSince(window.0)
                 window = (now, s)
+                windowClosed = true
+            } else if !windowClosed {
+                // Before the first one-second window closes: the rate since the start, not 0.
+                rate = Double((s - firstStep) * opts.batch) / max(now.timeIntervalSince(start), 1e-6)
             }
             log?.append("\(s),\(record.epoch),\(loss.total),\(loss.nodes),\(loss.edges),\(val.map { "\($0)" } ?? ""),\(String(format: "%.1f", rate))")
             progress(TrainProgress(step: s, totalSteps: opts.steps, loss: loss, validationLoss: val, graphsPerSecond: rate,

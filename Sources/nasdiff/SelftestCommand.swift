@@ -12,6 +12,9 @@ struct SelftestCommand: ParsableCommand {
     func run() throws {
         let device = try deviceOption.make()
         print("device: \(device.name)")
+        if !device.runsKernels {
+            print("note: the Swift twin is the reference itself, so this compares it with itself (a check of the harness only); name an OpenCL device with --device to test kernels")
+        }
         let start = Date()
         let results = try SelfTest.run(on: device)
         let width = results.map(\.name.count).max().map { $0 + 2 } ?? 0   // the names' column, whatever they are

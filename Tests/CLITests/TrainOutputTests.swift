@@ -55,4 +55,13 @@ final class TrainOutputTests: XCTestCase {
         try train(nb101, ["--steps", "1", "--space", "nb101"])
         XCTAssertFalse(try Checkpoint.read(from: nb101).0.record.fixedEdges, "nb101's topology varies: edges are diffused")
     }
+
+    /// The rate column was 0.0 on every row before the first full second (issue 21).
+    func testEveryLoggedRowHasARate() throws {
+        let out = tmp("rate.safetensors")
+        try train(out, ["--steps", "3"])
+        let rows = try String(contentsOfFile: (out as NSString).deletingPathExtension + ".csv", encoding: .utf8).split(separator: "\n").dropFirst()
+        XCTAssertEqual(rows.count, 3)
+        for row in rows { XCTAssertGreaterThan(Double(row.split(separator: ",").last!)!, 0, String(row)) }
+    }
 }
