@@ -51,7 +51,7 @@ public enum CurvePlot {
         func path(_ best: [Double?]) -> String {
             var d = "", previous: Double?
             for (i, v) in best.enumerated() {
-                guard let v else { continue }
+                guard let v, v != previous else { continue }   // a step line needs only the changes
                 let x = px(Double(i + 1))
                 if let p = previous { d += " L\(f(x)),\(f(py(p))) L\(f(x)),\(f(py(v)))" } else { d += "M\(f(x)),\(f(py(v)))" }
                 previous = v
