@@ -113,7 +113,14 @@ public struct CommandEvaluator: Evaluator {
             }
             queue.finish()
         }
-        defer { task.cancel() }
+        // On a stop (or an error recording a result) the commands still running are torn down — SIGTERM
+        // to each one's process group, SIGKILL 3 s later — and waited for, so none outlives nasdiff.
+        defer {
+            task.cancel()
+            queue.waitUntilFinished(timeout: 10)
+            // A cancelled run can return before its teardown has reached the process: end what is left.
+            RunningGroups.shared.terminateAll(grace: 3)
+        }
         while let (i, outcome) = queue.pop(stopRequested: stopRequested) {
             try finished(i, outcome)
         }
@@ -147,9 +154,16 @@ public struct CommandEvaluator: Evaluator {
             let err = try FileDescriptor.open(FilePath(base + ".err"), .writeOnly, options: [.create, .truncate], permissions: permissions)
             status = try await withThrowingTaskGroup(of: TerminationStatus?.self) { group in
                 group.addTask {
-                    try await run(.name("sh"), arguments: ["-c", job.line], platformOptions: options, input: .none,
-                                  output: .fileDescriptor(out, closeAfterSpawningProcess: true),
-                                  error: .fileDescriptor(err, closeAfterSpawningProcess: true)).terminationStatus
+                    let result = try await run(.name("sh"), arguments: ["-c", job.line], platformOptions: options, input: .none,
+                                               output: .fileDescriptor(out, closeAfterSpawningProcess: true),
+                                               error: .fileDescriptor(err, closeAfterSpawningProcess: true)) { execution in
+                        RunningGroups.shared.insert(execution.processIdentifier.value)
+                        return execution.processIdentifier.value
+                    }
+                    // A cancelled run may return while its teardown is still under way: its group stays
+                    // listed for the stop to end.
+                    if !Task.isCancelled { RunningGroups.shared.remove(result.closureResult) }
+                    return result.terminationStatus
                 }
                 if let timeout { group.addTask { try await Task.sleep(for: .seconds(timeout)); return nil } }
                 let first = try await group.next()!
@@ -189,6 +203,12 @@ final class OutcomeQueue: @unchecked Sendable {
 
     func finish() { condition.lock(); done = true; condition.signal(); condition.unlock() }
 
+    func waitUntilFinished(timeout: Double) {
+        condition.lock(); defer { condition.unlock() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while !done && Date() < deadline { _ = condition.wait(until: deadline) }
+    }
+
     /// The next outcome; nil when all are in or a stop was requested (polled every 0.2 s).
     func pop(stopRequested: () -> Bool) -> (Int, EvaluationOutcome)? {
         condition.lock()
@@ -198,5 +218,26 @@ final class OutcomeQueue: @unchecked Sendable {
             _ = condition.wait(until: Date().addingTimeInterval(0.2))
         }
         return items.isEmpty ? nil : items.removeFirst()
+    }
+}
+
+/// Process groups of the commands under way (each command leads its own group), so that a stop can end
+/// them even when a cancelled run returned before its teardown did.
+final class RunningGroups: @unchecked Sendable {
+    static let shared = RunningGroups()
+    private let lock = NSLock()
+    private var groups = Set<pid_t>()
+
+    func insert(_ pid: pid_t) { lock.lock(); groups.insert(pid); lock.unlock() }
+    func remove(_ pid: pid_t) { lock.lock(); groups.remove(pid); lock.unlock() }
+
+    /// SIGTERM to every group left, then SIGKILL to those still there after `grace` seconds.
+    func terminateAll(grace: Double) {
+        lock.lock(); let left = groups; groups = []; lock.unlock()
+        guard !left.isEmpty else { return }
+        for pid in left { kill(-pid, SIGTERM) }
+        let deadline = Date().addingTimeInterval(grace)
+        while Date() < deadline && left.contains(where: { kill(-$0, 0) == 0 }) { usleep(50_000) }
+        for pid in left where kill(-pid, 0) == 0 { kill(-pid, SIGKILL) }
     }
 }

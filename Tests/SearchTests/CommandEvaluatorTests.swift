@@ -106,4 +106,21 @@ final class CommandEvaluatorTests: XCTestCase {
         assertRefused("python3 train.py", "--evaluate-cmd: the command must name the candidate with {arch} or {json}")
         XCTAssertNoThrow(try CommandEvaluator.check("CUDA_VISIBLE_DEVICES=0 python3 train.py --arch {arch}"))
     }
+
+    /// Ctrl-C: nasdiff stops the commands under way, records none of them, and leaves no process behind.
+    func testAStopTearsDownRunningCommandsAndRecordsNothing() throws {
+        let dir = tmp("stop")
+        let command = "sleep 30 & echo $! > \(dir)/child.pid; wait # {arch}"
+        var execution = SearchExecution()
+        execution.parallel = 2
+        let evaluator = try CommandEvaluator(command: command, metric: "score", space: "nb201", directory: dir, seed: 0, execution: execution)
+        let start = Date()
+        var recorded = 0
+        try evaluator.evaluate([try item("nor_conv_3x3", 0)], finished: { _, _ in recorded += 1 },
+                               stopRequested: { Date().timeIntervalSince(start) > 1 })
+        XCTAssertLessThan(Date().timeIntervalSince(start), 15)
+        XCTAssertEqual(recorded, 0)
+        let pid = Int32(try String(contentsOfFile: "\(dir)/child.pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines))!
+        XCTAssertNotEqual(kill(pid, 0), 0, "the stopped command's child \(pid) still runs after evaluate returned")
+    }
 }
