@@ -157,12 +157,11 @@ public struct CommandEvaluator: Evaluator {
                     let result = try await run(.name("sh"), arguments: ["-c", job.line], platformOptions: options, input: .none,
                                                output: .fileDescriptor(out, closeAfterSpawningProcess: true),
                                                error: .fileDescriptor(err, closeAfterSpawningProcess: true)) { execution in
-                        RunningGroups.shared.insert(execution.processIdentifier.value)
-                        return execution.processIdentifier.value
+                        RunningGroups.shared.insert(job.id, execution.processIdentifier.value)
                     }
                     // A cancelled run may return while its teardown is still under way: its group stays
                     // listed for the stop to end.
-                    if !Task.isCancelled { RunningGroups.shared.remove(result.closureResult) }
+                    if !Task.isCancelled { RunningGroups.shared.remove(job.id) }
                     return result.terminationStatus
                 }
                 if let timeout { group.addTask { try await Task.sleep(for: .seconds(timeout)); return nil } }
@@ -174,6 +173,7 @@ public struct CommandEvaluator: Evaluator {
             return EvaluationOutcome(status: .failed, seconds: 0, error: "could not run the command: \(error)")
         }
         guard let status else {
+            RunningGroups.shared.terminate(job.id, grace: 3)
             return EvaluationOutcome(status: .timeout, seconds: 0, error: "stopped after \(timeout ?? 0) s (--evaluate-timeout)")
         }
         guard case .exited(0) = status else {
@@ -221,23 +221,32 @@ final class OutcomeQueue: @unchecked Sendable {
     }
 }
 
-/// Process groups of the commands under way (each command leads its own group), so that a stop can end
-/// them even when a cancelled run returned before its teardown did.
+/// Process groups of the commands under way, by evaluation name (each command leads its own group), so
+/// that a timeout or a stop can end them even when a cancelled run returned before its teardown did.
 final class RunningGroups: @unchecked Sendable {
     static let shared = RunningGroups()
     private let lock = NSLock()
-    private var groups = Set<pid_t>()
+    private var groups: [String: pid_t] = [:]
 
-    func insert(_ pid: pid_t) { lock.lock(); groups.insert(pid); lock.unlock() }
-    func remove(_ pid: pid_t) { lock.lock(); groups.remove(pid); lock.unlock() }
+    func insert(_ id: String, _ pid: pid_t) { lock.lock(); groups[id] = pid; lock.unlock() }
+    func remove(_ id: String) { lock.lock(); groups[id] = nil; lock.unlock() }
 
-    /// SIGTERM to every group left, then SIGKILL to those still there after `grace` seconds.
+    func terminate(_ id: String, grace: Double) {
+        lock.lock(); let pid = groups.removeValue(forKey: id); lock.unlock()
+        if let pid { Self.end([pid], grace: grace) }
+    }
+
     func terminateAll(grace: Double) {
-        lock.lock(); let left = groups; groups = []; lock.unlock()
-        guard !left.isEmpty else { return }
-        for pid in left { kill(-pid, SIGTERM) }
+        lock.lock(); let left = Array(groups.values); groups = [:]; lock.unlock()
+        Self.end(left, grace: grace)
+    }
+
+    /// SIGTERM to each group, then SIGKILL to those still there after `grace` seconds.
+    static func end(_ pids: [pid_t], grace: Double) {
+        guard !pids.isEmpty else { return }
+        for pid in pids { kill(-pid, SIGTERM) }
         let deadline = Date().addingTimeInterval(grace)
-        while Date() < deadline && left.contains(where: { kill(-$0, 0) == 0 }) { usleep(50_000) }
-        for pid in left where kill(-pid, 0) == 0 { kill(-pid, SIGKILL) }
+        while Date() < deadline && pids.contains(where: { kill(-$0, 0) == 0 }) { usleep(50_000) }
+        for pid in pids where kill(-pid, 0) == 0 { kill(-pid, SIGKILL) }
     }
 }
