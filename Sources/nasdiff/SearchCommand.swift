@@ -21,7 +21,8 @@ struct SearchCommand: ParsableCommand {
         --resume continues a stopped or killed run without repeating a finished evaluation. Examples:
           nasdiff search --metric cifar100 --budget 100 --out runs/c100
           nasdiff search --metric accuracy --evaluate-cmd 'python3 tools/evaluators/nb201_digits.py --arch {arch}' --budget 8 --per-round 4 --parallel 2 --out runs/digits
-          nasdiff search --metric accuracy --evaluate-cmd 'sbatch --wait --output=/dev/stdout train.sh {json}' --parallel 16 --out runs/cluster
+          nasdiff search --metric accuracy --parallel 16 --out runs/cluster \\
+            --evaluate-cmd 'sbatch --wait --quiet --output={dir}/logs/{id}.slurm train.sh {json} && tail -n 1 {dir}/logs/{id}.slurm'
           nasdiff search --compare runs/c100 runs/c100-random --out compare.svg
         """)
 
