@@ -5,6 +5,8 @@
 #   tools/search_experiments.sh [STAGE ...]        stages: nb201 transnas (default: both)
 #   SEEDS="0 1 2 3 4 5 6 7 8 9" JOBS=2 OUT=runs/search-experiments tools/search_experiments.sh nb201
 #   STRATEGIES="diffusion random" METRICS="cifar100" tools/search_experiments.sh nb201
+#   VARIANTS="diffusion-cand300:diffusion:--candidates 300;diffusion-lambda30:diffusion:--predictor-weight 30" \
+#     METRICS=cifar100 STRATEGIES= tools/search_experiments.sh nb201    # extra rows: LABEL:STRATEGY:FLAGS
 #
 # Each run is a directory $OUT/STAGE/METRIC/STRATEGY-sSEED; a run whose summary.json exists is not run
 # again, so the script can be stopped and started. Runs stop once the table's optimum is evaluated
@@ -28,20 +30,30 @@ for stage in $stages; do
               metrics=${METRICS:-"class-scene class-object jigsaw segmentsemantic room-layout normal autoencoder"} ;;
     *) echo "unknown stage $stage (nb201, transnas)" >&2; exit 2 ;;
   esac
-  for metric in $metrics; do for strategy in $STRATEGIES; do for seed in $SEEDS; do
-    dir=$OUT/$stage/$metric/$strategy-s$seed
-    [ -f "$dir/summary.json" ] && grep -q '"evaluations"' "$dir/summary.json" && [ ! -f "$dir/.running" ] && continue
-    echo "$dir $ckpt $metric $strategy $seed $budget" >> "$jobs"
-  done; done; done
+  # One row per strategy with its defaults, and one per variant (a label, a strategy and extra flags).
+  rows=()
+  for strategy in $STRATEGIES; do rows+=("$strategy:$strategy:"); done
+  IFS=';' read -r -a variants <<< "${VARIANTS:-}"
+  rows+=("${variants[@]}")
+  for metric in $metrics; do for row in "${rows[@]}"; do [ -n "$row" ] || continue
+    IFS=':' read -r label strategy flags <<< "$row"
+    for seed in $SEEDS; do
+      dir=$OUT/$stage/$metric/$label-s$seed
+      [ -f "$dir/summary.json" ] && grep -q '"evaluations"' "$dir/summary.json" && [ ! -f "$dir/.running" ] && continue
+      echo "$dir|$ckpt|$metric|$strategy|$seed|$budget|$flags" >> "$jobs"
+    done
+  done; done
 done
 echo "$(wc -l < "$jobs") runs to do, $JOBS at a time" >&2
 
 run_one() {
-  local dir=$1 ckpt=$2 metric=$3 strategy=$4 seed=$5 budget=$6 resume=""
+  local dir ckpt metric strategy seed budget flags resume=""
+  IFS='|' read -r dir ckpt metric strategy seed budget flags <<< "$1"
   [ -f "$dir/settings.json" ] && resume=--resume
   mkdir -p "$dir"; touch "$dir/.running"
+  # $flags unquoted on purpose: a variant's extra flags, split into words.
   if "$OUT/nasdiff" search --checkpoint "$ckpt" --metric "$metric" --strategy "$strategy" --seed "$seed" --budget "$budget" \
-       --stop-at-optimum --quiet --out "$dir" $resume 2> "$dir/stderr.log"; then
+       --stop-at-optimum --quiet --out "$dir" $flags $resume 2> "$dir/stderr.log"; then
     rm -f "$dir/.running"; echo "$(tail -2 "$dir/stderr.log" | head -1)  [$dir]" >&2
   else
     echo "FAILED: $dir (see $dir/stderr.log)" >&2
@@ -49,7 +61,7 @@ run_one() {
 }
 export -f run_one; export OUT
 # Sampling and predictor fits use every core of the Swift backend; JOBS runs side by side on top.
-xargs -P "$JOBS" -L 1 bash -c 'run_one "$@"' _ < "$jobs"
+tr '\n' '\0' < "$jobs" | xargs -0 -P "$JOBS" -n 1 bash -c 'run_one "$1"' _
 
 python3 tools/search_experiments_table.py "$OUT"
 for stage in $stages; do for d in "$OUT/$stage"/*/; do

@@ -52,8 +52,10 @@ def main():
                 if os.path.exists(os.path.join(os.path.dirname(path), ".running")):
                     continue
                 s = json.load(open(path))
-                runs.setdefault(s["strategy"], []).append(s)
-            for strategy in [x for x in ORDER if x in runs]:
+                label = os.path.basename(os.path.dirname(path)).rsplit("-s", 1)[0]   # the row: strategy or variant
+                runs.setdefault(label, []).append(s)
+            order = [x for x in ORDER if x in runs] + sorted(x for x in runs if x not in ORDER)
+            for strategy in order:
                 rs = runs[strategy]
                 to_opt = [s.get("evaluationsToOptimum") for s in rs]
                 cells = []
