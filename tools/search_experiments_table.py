@@ -7,7 +7,7 @@ shown as '>B' when at least half never reached it), how many seeds reached it, a
 10, 20, 50 and 100 evaluations (a run that stopped at the optimum keeps it for the larger budgets).
 Usage: search_experiments_table.py OUT_DIR [RESULTS.md]
 """
-import glob, json, os, statistics, sys
+import glob, json, math, os, statistics, sys
 
 BEGIN, END = "<!-- search-experiments:begin -->", "<!-- search-experiments:end -->"
 BUDGETS = {"nb201": 200, "transnas": 100}
@@ -24,6 +24,12 @@ def best_at(s, k):
     return None
 
 
+def fmt(v):
+    """Four significant digits, trailing zeros kept: 73.00, 94.57, 0.5627, -0.6033."""
+    digits = 3 - math.floor(math.log10(abs(v))) if v else 2
+    return f"{v:.{max(2, digits)}f}"
+
+
 def median_label(values, budget):
     reached = sorted(v if v is not None else float("inf") for v in values)
     m = statistics.median(reached)
@@ -37,7 +43,8 @@ def main():
              "--budget B --stop-at-optimum` with the table evaluator (each lookup one query), per-round 10, the other "
              "settings at their defaults. 'to optimum': evaluations until the table's best cell (by identity) was "
              "evaluated; 'reached': seeds that found it within the budget. Regenerate with "
-             "`tools/search_experiments.sh` (2-core CPU, release build, Swift backend)."]
+             "`tools/search_experiments.sh` (2-core CPU, release build, Swift backend). NB201: 10 seeds; "
+             "TransNAS: 5 seeds (0–4), what this session had time for; `SEEDS=\"5 6 7 8 9\"` adds the rest."]
     for stage in sorted(os.listdir(out)):
         if stage not in BUDGETS:
             continue
@@ -61,7 +68,7 @@ def main():
                 cells = []
                 for k in ks:
                     vals = [v for v in (best_at(s, k) for s in rs) if v is not None]
-                    cells.append(f"{statistics.median(vals):.2f}" if vals else "–")
+                    cells.append(fmt(statistics.median(vals)) if vals else "–")
                 lines.append(f"| {metric} | {strategy} | {len(rs)} | {median_label(to_opt, budget)} | "
                              f"{sum(1 for v in to_opt if v)}/{len(rs)} | " + " | ".join(cells) + " |")
     text = open(results).read()
