@@ -34,20 +34,12 @@ def mutate(root, path, change):
     if not path:
         return change(root)
     head, rest = path[0], path[1:]
-    if isinstance(root, dict):
-        root = dict(root)
-        new = mutate(root[head], rest, change)
-        if new is REMOVE:
-            del root[head]
-        else:
-            root[head] = new
+    root = dict(root) if isinstance(root, dict) else list(root)   # a copy: the original stays intact
+    new = mutate(root[head], rest, change)
+    if new is REMOVE:
+        del root[head]
     else:
-        root = list(root)
-        new = mutate(root[head], rest, change)
-        if new is REMOVE:
-            del root[head]
-        else:
-            root[head] = new
+        root[head] = new
     return root
 
 
