@@ -8,8 +8,10 @@ import Diffusion
 /// 10-step run trained it to 2000 steps, and a lower --steps was ignored without a word.
 final class ResumeTests: XCTestCase {
     func testResumeKeepsTheCheckpointsTargetUnlessStepsSetsAnother() throws {
-        let path = NSTemporaryDirectory() + "nasdiff-\(getpid())-resume.safetensors"
-        defer { for ext in ["safetensors", "csv"] { try? FileManager.default.removeItem(atPath: (path as NSString).deletingPathExtension + "." + ext) } }
+        let path = NSTemporaryDirectory() + "nasdiff-\(getpid())-cli-resume.safetensors"
+        func clean() { for ext in ["safetensors", "csv"] { try? FileManager.default.removeItem(atPath: (path as NSString).deletingPathExtension + "." + ext) } }
+        clean()   // a file left by an earlier process with this pid would be refused as an existing checkpoint
+        defer { clean() }
         func train(_ extra: [String]) throws {
             try TrainCommand.parse(["--out", path, "--device", "swift"] + extra).run()
         }

@@ -10,6 +10,8 @@ import Diffusion
 final class TrainOutputTests: XCTestCase {
     func tmp(_ name: String) -> String {
         let path = NSTemporaryDirectory() + "nasdiff-trainout-\(getpid())-\(name)"
+        for ext in ["", ".csv"] { try? FileManager.default.removeItem(atPath: (path as NSString).deletingPathExtension + ext) }
+        try? FileManager.default.removeItem(atPath: path)
         addTeardownBlock { for ext in ["", ".csv"] { try? FileManager.default.removeItem(atPath: (path as NSString).deletingPathExtension + ext) }
                            try? FileManager.default.removeItem(atPath: path) }
         return path
