@@ -17,11 +17,7 @@ ORDER = ["diffusion", "predictor-rank", "evolution", "random"]
 def best_at(s, k):
     if s.get("evaluationsToOptimum") and s["evaluationsToOptimum"] <= k:
         return s["optimum"]
-    if str(k) in s["bestAt"]:
-        return s["bestAt"][str(k)]
-    if s["evaluations"] < k:           # stopped early without the optimum: only on failures
-        return None
-    return None
+    return s["bestAt"].get(str(k))   # absent when the run stopped before k evaluations
 
 
 def fmt(v):

@@ -57,9 +57,7 @@ final class DiffusionProposer: Proposer {
         if chosen.count < count {
             var rng = roundGenerator(seed: settings.seed, round: round, salt: 0xF111)
             let used = history.evaluated.union(chosen.map(\.identity))
-            chosen += try pool.draw(count - chosen.count, excluding: used, using: &rng).map {
-                try Candidate(graph: pool.graphs[$0], space: space, source: "fill")
-            }
+            chosen += try randomCandidates(count - chosen.count, from: pool, space: space, excluding: used, using: &rng, source: "fill")
         }
         return chosen
     }

@@ -20,9 +20,7 @@ final class EvolutionProposer: Proposer {
         var rng = roundGenerator(seed: seed, round: round, salt: 0xE70)
         let alive = Array(history.labelled.suffix(Self.population))
         guard alive.count == Self.population else {
-            return try pool.draw(count, excluding: history.evaluated, using: &rng).map {
-                try Candidate(graph: pool.graphs[$0], space: space, source: "random")
-            }
+            return try randomCandidates(count, from: pool, space: space, excluding: history.evaluated, using: &rng)
         }
         var taken = history.evaluated
         var children: [Candidate] = []
@@ -36,9 +34,9 @@ final class EvolutionProposer: Proposer {
                 }
             }
             // Every mutation of the tournament winners already evaluated: a random cell keeps the round full.
-            if child == nil, let i = pool.draw(1, excluding: taken, using: &rng).first {
-                taken.insert(pool.identities[i])
-                child = try Candidate(graph: pool.graphs[i], space: space, source: "random")
+            if child == nil, let c = try randomCandidates(1, from: pool, space: space, excluding: taken, using: &rng).first {
+                taken.insert(c.identity)
+                child = c
             }
             if let child { children.append(child) }
         }

@@ -6,13 +6,16 @@ import Foundation
 
 public final class JSONLinesFile<Line: Codable> {
     public let path: String
+    /// The whole lines the file held when it was opened.
+    public let existing: [Line]
     private let handle: FileHandle
     private let encoder: JSONEncoder
 
     /// Opens (creating it if needed) for appending, after cutting off a torn last line.
     public init(path: String) throws {
         self.path = path
-        let (_, validBytes) = try Self.read(path: path)
+        let (lines, validBytes) = try Self.read(path: path)
+        existing = lines
         if !FileManager.default.fileExists(atPath: path) {
             guard FileManager.default.createFile(atPath: path, contents: nil) else {
                 throw SearchError.directory(path, "cannot create the file")

@@ -19,9 +19,7 @@ final class PredictorRankProposer: Proposer {
     func propose(round: Int, count: Int, history: SearchHistory, phase: (String) -> Void) throws -> [Candidate] {
         guard history.labelled.count >= 2 else {
             var rng = roundGenerator(seed: seed, round: round, salt: 0x7A4D)
-            return try pool.draw(count, excluding: history.evaluated, using: &rng).map {
-                try Candidate(graph: pool.graphs[$0], space: space, source: "random")
-            }
+            return try randomCandidates(count, from: pool, space: space, excluding: history.evaluated, using: &rng)
         }
         phase("fitting the predictor on \(history.labelled.count) values")
         let predictor = try refit.fit(history: history, round: round)

@@ -31,6 +31,12 @@ func roundGenerator(seed: UInt64, round: Int, salt: UInt64) -> SplitMix64 {
     return SplitMix64(mix.next())
 }
 
+/// `count` cells of the pool not in `excluded`, uniformly, as candidates found by `source`.
+func randomCandidates(_ count: Int, from pool: CellPool, space: any SearchSpace, excluding excluded: Set<String>,
+                      using rng: inout some RandomNumberGenerator, source: String = "random") throws -> [Candidate] {
+    try pool.draw(count, excluding: excluded, using: &rng).map { try Candidate(graph: pool.graphs[$0], space: space, source: source) }
+}
+
 /// Random search: unseen cells of the table, uniformly.
 final class RandomProposer: Proposer {
     let space: any SearchSpace, pool: CellPool, seed: UInt64
@@ -38,8 +44,6 @@ final class RandomProposer: Proposer {
 
     func propose(round: Int, count: Int, history: SearchHistory, phase: (String) -> Void) throws -> [Candidate] {
         var rng = roundGenerator(seed: seed, round: round, salt: 0x7A4D)
-        return try pool.draw(count, excluding: history.evaluated, using: &rng).map {
-            try Candidate(graph: pool.graphs[$0], space: space, source: "random")
-        }
+        return try randomCandidates(count, from: pool, space: space, excluding: history.evaluated, using: &rng)
     }
 }

@@ -83,8 +83,8 @@ public final class SearchRun {
         self.table = table
         evaluationsFile = try JSONLinesFile(path: Self.evaluationsPath(directory))
         roundsFile = try JSONLinesFile(path: "\(directory)/rounds.jsonl")
-        records = try JSONLinesFile<EvaluationRecord>.read(path: evaluationsFile.path).lines
-        plans = try JSONLinesFile<RoundPlan>.read(path: roundsFile.path).lines
+        records = evaluationsFile.existing
+        plans = roundsFile.existing
 
         let pool = CellPool(space: space, table: table)
         switch settings.strategy {

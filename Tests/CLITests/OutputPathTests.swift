@@ -28,7 +28,7 @@ final class OutputPathTests: XCTestCase {
         }
     }
 
-    /// `--out` naming a folder used to fail only after all the work (issue 21).
+    /// `--out` naming a folder is refused before any work.
     func testAFolderAsOutputIsRefusedUpFront() throws {
         let folder = NSTemporaryDirectory() + "nasdiff-\(getpid())-a-folder"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

@@ -2,8 +2,7 @@ import XCTest
 @testable import nasdiff
 
 /// `nasdiff sample` writes each finished batch as it comes: killed with kill -9, it leaves whole lines of
-/// the batches it finished, the same lines an uninterrupted run writes first (issue 21: a kill used to
-/// lose every batch).
+/// the batches it finished, the same lines an uninterrupted run writes first.
 final class SampleOutputTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 

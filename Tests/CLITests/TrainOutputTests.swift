@@ -3,10 +3,9 @@ import XCTest
 import Diffusion
 @testable import nasdiff
 
-/// `nasdiff train` never loses a user's run without a word (issue 21): it refuses to replace a
-/// checkpoint unless told, its CSV holds each step once after a resume that follows a kill, and on a
-/// fixed-topology space it keeps the edges fixed without being asked (a transnas-micro model trained
-/// without --fixed-edges gave 14 % valid samples).
+/// `nasdiff train` never loses a user's run without a word: it refuses to replace a checkpoint unless
+/// told, its CSV holds each step once after a resume that follows a kill, and on a fixed-topology space
+/// it keeps the edges fixed without being asked (diffused edges leave most samples invalid there).
 final class TrainOutputTests: XCTestCase {
     func tmp(_ name: String) -> String {
         let path = NSTemporaryDirectory() + "nasdiff-trainout-\(getpid())-\(name)"
@@ -58,7 +57,7 @@ final class TrainOutputTests: XCTestCase {
         XCTAssertFalse(try Checkpoint.read(from: nb101).0.record.fixedEdges, "nb101's topology varies: edges are diffused")
     }
 
-    /// The rate column was 0.0 on every row before the first full second (issue 21).
+    /// Every row has a rate, including those logged before the first full second.
     func testEveryLoggedRowHasARate() throws {
         let out = tmp("rate.safetensors")
         try train(out, ["--steps", "3"])

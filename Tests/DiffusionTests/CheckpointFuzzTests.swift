@@ -3,13 +3,13 @@ import XCTest
 @testable import Diffusion
 import Model
 
-/// Structure-aware fuzzing of the bundled checkpoint's header (issue 21: one changed value, still valid
-/// JSON, crashed `nasdiff sample` in 35 of 1,500 tries). Each mutant must either be refused with one line
-/// or sample; a crash ends the test process, which the suite reports. Seeded: the same mutants every run.
+/// Structure-aware fuzzing of the bundled checkpoint's header: one value changed, still valid JSON. Each
+/// mutant must either be refused with one line or sample; a crash ends the test process, which the suite
+/// reports. Seeded: the same mutants every run.
 final class CheckpointFuzzTests: XCTestCase {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    /// Values that broke or fooled the loader before: zero, negative, huge, non-integer, the wrong type.
+    /// Values a loader must not trust: zero, negative, huge, non-integer, the wrong type.
     nonisolated(unsafe) static let replacements: [Any] = [0, -1, 1, 2, 3, 7, 1_000_000, 1 << 40, Int.max, -Int.max, 0.5, -0.5, 1e308, "x", true, [Any](), NSNull()]
 
     /// Every path to a value in a JSON tree (arrays: a few of their indices), with the parent's kind.
@@ -47,7 +47,6 @@ final class CheckpointFuzzTests: XCTestCase {
         let path = NSTemporaryDirectory() + "nasdiff-fuzz-\(getpid()).safetensors"
         defer { try? FileManager.default.removeItem(atPath: path) }
         var refused = 0, sampled = 0
-        var reasons: [String: Int] = [:]
         for _ in 0..<240 {
             let target = paths[Int.random(in: 0..<paths.count, using: &rng)]
             let kind = Int.random(in: 0..<4, using: &rng)
@@ -77,10 +76,8 @@ final class CheckpointFuzzTests: XCTestCase {
                 XCTAssertFalse(message.contains("\n"), "a refusal is one line: \(message)")
                 XCTAssertTrue(message.hasPrefix("checkpoint \(path): "), message)
                 refused += 1
-                reasons[String(message.dropFirst("checkpoint \(path): ".count).prefix(60)), default: 0] += 1
             }
         }
-        XCTAssertEqual(refused + sampled, 240)
         XCTAssertGreaterThan(refused, 60, "most mutants are refused")
         XCTAssertGreaterThan(sampled, 10, "harmless mutants (a condition's text, the training seed) still sample")
     }

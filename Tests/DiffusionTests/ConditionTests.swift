@@ -36,7 +36,7 @@ final class ConditionTests: XCTestCase {
     }
 
     /// Thresholds that are not finite numbers, classes the table leaves empty and a metric given twice
-    /// were accepted, and the run failed later (a NaN threshold at its first checkpoint save).
+    /// are refused when parsed, so that no run fails later on them.
     func testNonFiniteThresholdsEmptyClassesAndRepeatedMetricsAreRefused() throws {
         for text in ["acc:<=nan", "acc:>=inf", "lat:<=-inf", "acc:topnan%"] {
             XCTAssertThrowsError(try ConditionSpec(parsing: text, table: table), text) { XCTAssertTrue("\($0)".contains("not a finite number"), "\($0)") }
