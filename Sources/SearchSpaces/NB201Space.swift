@@ -71,6 +71,18 @@ public struct NB201Space: SearchSpace {
         return result
     }
 
+    /// NASLib's op indices of a cell, as the text NASLib prints ("(2, 2, 0, 4, 2, 0)"): its edge order
+    /// (1←0, 2←0, 3←0, 2←1, 3←1, 3←2) and its codes (skip 0, none 1, conv3x3 2, conv1x1 3, avgpool 4).
+    public func naslibEncoding(_ standard: String) -> String? {
+        guard let ops = try? FourNodeCell.parseArchString(standard, space: name) else { return nil }
+        let naslibOrder = [0, 1, 3, 2, 4, 5]   // arch-string positions: 1←0, 2←0, 2←1, 3←0, 3←1, 3←2
+        let codes = naslibOrder.map { Self.naslibCodes.firstIndex(of: ops[$0]) }
+        guard codes.allSatisfy({ $0 != nil }) else { return nil }
+        return "(" + codes.map { String($0!) }.joined(separator: ", ") + ")"
+    }
+
+    static let naslibCodes = ["skip_connect", "none", "nor_conv_3x3", "nor_conv_1x1", "avg_pool_3x3"]
+
     /// The NB201 benchmark index of a cell: its row key in the NB201 table (the index order of the
     /// benchmark is its own, not computable from the string, so it comes from the table).
     public func benchmarkIndex(of graph: ArchGraph, in table: BenchmarkTable) -> Int? {

@@ -51,6 +51,9 @@ public protocol SearchSpace: Sendable {
     func decode(_ graph: ArchGraph) throws -> String
     /// nil when valid, otherwise the first rule it breaks.
     func invalidReason(_ graph: ArchGraph) -> InvalidReason?
+    /// The cell in NASLib's encoding of this space, where NASLib has one that a standard string maps to
+    /// one-to-one (NB201's op indices, TransNAS's tuple); nil otherwise.
+    func naslibEncoding(_ standard: String) -> String?
     /// Isomorphism-aware identity: two cells that compute the same function have the same key.
     /// Only defined for valid graphs.
     func identity(_ graph: ArchGraph) -> String
@@ -68,4 +71,8 @@ public enum SearchSpaceError: Error, CustomStringConvertible, Equatable {
         case let .unknownSpace(s, known): return "unknown search space '\(s)'; known: \(known.joined(separator: ", "))"
         }
     }
+}
+
+public extension SearchSpace {
+    func naslibEncoding(_ standard: String) -> String? { nil }
 }

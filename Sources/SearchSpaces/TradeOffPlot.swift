@@ -14,8 +14,9 @@ public enum TradeOffPlot {
         let left = 78.0, right = 24.0, top = 48.0, bottom = 64.0
         let plotW = width - left - right, plotH = height - top - bottom
 
-        let xTicks = NiceTicks(low: xs.min() ?? 0, high: xs.max() ?? 1)
-        let yTicks = NiceTicks(low: ys.min() ?? 0, high: ys.max() ?? 1)
+        let (xRange, yRange) = axisRanges(pareto, constraints: report.feasibility?.constraints ?? [], xs: xs, ys: ys)
+        let xTicks = NiceTicks(low: xRange.lowerBound, high: xRange.upperBound)
+        let yTicks = NiceTicks(low: yRange.lowerBound, high: yRange.upperBound)
         func px(_ x: Double) -> Double { left + (x - xTicks.low) / (xTicks.high - xTicks.low) * plotW }
         func py(_ y: Double) -> Double { top + plotH - (y - yTicks.low) / (yTicks.high - yTicks.low) * plotH }
         func f(_ v: Double) -> String { String(format: "%.1f", v) }
@@ -41,6 +42,7 @@ public enum TradeOffPlot {
             svg.append(##"<text x="\##(f(left - 8))" y="\##(f(py(t) + 4))" text-anchor="end">\##(yTicks.label(t))</text>"##)
         }
         svg.append(##"<rect x="\##(f(left))" y="\##(f(top))" width="\##(f(plotW))" height="\##(f(plotH))" fill="none" stroke="black"/>"##)
+        svg.append(##"<clipPath id="plot"><rect x="\##(f(left))" y="\##(f(top))" width="\##(f(plotW))" height="\##(f(plotH))"/></clipPath>"##)
         svg.append(##"<text x="\##(f(left + plotW / 2))" y="\##(f(height - 18))" text-anchor="middle">\##(xmlEscaped(axisLabel(pareto.cost)))</text>"##)
         svg.append(##"<text transform="translate(20 \##(f(top + plotH / 2))) rotate(-90)" text-anchor="middle">\##(xmlEscaped(axisLabel(pareto.value)))</text>"##)
 
@@ -49,7 +51,7 @@ public enum TradeOffPlot {
         var dots = ""
         dots.reserveCapacity(xs.count * 16)
         for r in xs.indices { dots += "M\(f(px(xs[r]))) \(f(py(ys[r])))h0" }
-        svg.append(##"<path d="\##(dots)" stroke="#b4b4b4" stroke-width="2.6" stroke-linecap="round" fill="none"/>"##)
+        svg.append(##"<path clip-path="url(#plot)" d="\##(dots)" stroke="#b4b4b4" stroke-width="2.6" stroke-linecap="round" fill="none"/>"##)
 
         // Constraint bounds on either axis.
         for c in report.feasibility?.constraints ?? [] {
@@ -69,8 +71,8 @@ public enum TradeOffPlot {
             for p in front.dropFirst() { d += "H\(f(px(p.cost)))V\(f(py(p.value)))" }
             return d
         }
-        svg.append(##"<path d="\##(steps(pareto.tableFront))" stroke="#222222" stroke-width="1.6" fill="none"/>"##)
-        svg.append(##"<path d="\##(steps(pareto.sampleFront))" stroke="#d62728" stroke-width="1.4" stroke-dasharray="5 3" fill="none"/>"##)
+        svg.append(##"<path clip-path="url(#plot)" d="\##(steps(pareto.tableFront))" stroke="#222222" stroke-width="1.6" fill="none"/>"##)
+        svg.append(##"<path clip-path="url(#plot)" d="\##(steps(pareto.sampleFront))" stroke="#d62728" stroke-width="1.4" stroke-dasharray="5 3" fill="none"/>"##)
         for p in pareto.samples {
             svg.append(##"<circle cx="\##(f(px(p.cost)))" cy="\##(f(py(p.value)))" r="3.6" fill="#d62728" fill-opacity="0.8" stroke="white" stroke-width="0.8"><title>\##(xmlEscaped(p.key ?? String(p.row))): \##(p.cost), \##(p.value)</title></circle>"##)
         }
@@ -83,6 +85,25 @@ public enum TradeOffPlot {
         svg.append(##"<line x1="\##(f(lx + 6))" y1="\##(f(ly + 51))" x2="\##(f(lx + 22))" y2="\##(f(ly + 51))" stroke="#222222" stroke-width="1.6"/><text x="\##(f(lx + 28))" y="\##(f(ly + 55))">table Pareto front (\##(pareto.tableFront.count) points)</text>"##)
         svg.append("</svg>")
         return svg.joined(separator: "\n") + "\n"
+    }
+
+    /// The axes span the samples (and the constraint bounds, and the table's front over the samples'
+    /// costs), not the whole table: a table's worst cells (NB201's ~10 % accuracy) would squash the
+    /// region where the samples lie. With no samples, the whole table.
+    static func axisRanges(_ pareto: EvaluationReport.ParetoSummary, constraints: [MetricConstraint], xs: [Double], ys: [Double])
+        -> (ClosedRange<Double>, ClosedRange<Double>) {
+        func span(_ v: [Double]) -> ClosedRange<Double> {
+            let finite = v.filter(\.isFinite)
+            guard let lo = finite.min(), let hi = finite.max() else { return 0...1 }
+            let pad = hi > lo ? 0.05 * (hi - lo) : max(abs(lo) * 0.05, 0.5)
+            return (lo - pad)...(hi + pad)
+        }
+        guard !pareto.samples.isEmpty else { return (span(xs), span(ys)) }
+        let costs = pareto.samples.map(\.cost) + constraints.filter { $0.metric == pareto.cost.name }.map(\.bound)
+        let x = span(costs)
+        let front = pareto.tableFront.filter { x.contains($0.cost) }.map(\.value)
+        let values = pareto.samples.map(\.value) + front + constraints.filter { $0.metric == pareto.value.name }.map(\.bound)
+        return (x, span(values))
     }
 
     public struct PlotError: Error, CustomStringConvertible {

@@ -51,6 +51,9 @@ public struct TransNASMicroSpace: SearchSpace {
         Self.tupleString(try codec.edgeClasses(graph).map { Self.digitOfClass[$0]! })
     }
 
+    /// The standard string is NASLib's own tuple.
+    public func naslibEncoding(_ standard: String) -> String? { standard }
+
     public func invalidReason(_ graph: ArchGraph) -> InvalidReason? { codec.invalidReason(graph) }
 
     public func identity(_ graph: ArchGraph) -> String { codec.identity(graph) }

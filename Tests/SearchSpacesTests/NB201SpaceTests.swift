@@ -119,6 +119,20 @@ final class NB201SpaceTests: XCTestCase {
         XCTAssertEqual(rows, 15_625)
     }
 
+    /// The CSV's naslib_tuple column (NASLib's key, PROVENANCE) is an independent encoding of every row.
+    func testNASLibEncodingAgreesWithTheTupleColumn() throws {
+        let text = try String(contentsOfFile: TestData.locator.path(NB201Table.accuracyFile), encoding: .utf8)
+        var rows = 0
+        for line in text.split(whereSeparator: \.isNewline).dropFirst() {
+            let fields = line.split(separator: "\"")   // the tuple is the only quoted field
+            let arch = String(fields[0].split(separator: ",")[1])
+            XCTAssertEqual(space.naslibEncoding(arch), String(fields[1]), arch)
+            rows += 1
+        }
+        XCTAssertEqual(rows, 15_625)
+        XCTAssertNil(space.naslibEncoding("|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|"))
+    }
+
     func testBenchmarkIndexComesFromTheTable() throws {
         let best = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
         XCTAssertEqual(space.benchmarkIndex(of: try space.encode(best), in: TestData.nb201), 6111)
