@@ -151,6 +151,8 @@ public enum DiffusionError: Error, CustomStringConvertible, Equatable {
     case badOption(String, String)
     case nonFiniteLoss(step: Int, lastCheckpoint: String?)
     case checkpoint(String, String)
+    /// A predictor file that cannot be read or is not a predictor.
+    case predictorFile(String, String)
     /// A run's stopRequested said to stop (Ctrl-C): not a failure, the caller keeps what finished.
     case stopped
 
@@ -161,6 +163,7 @@ public enum DiffusionError: Error, CustomStringConvertible, Equatable {
         case let .nonFiniteLoss(step, ckpt):
             return "the loss became NaN or Inf at step \(step); training stopped" + (ckpt.map { ". The last good checkpoint is \($0)" } ?? " before any checkpoint was written") + ". Try a lower --lr."
         case let .checkpoint(path, why): return "checkpoint \(path): \(why)"
+        case let .predictorFile(path, why): return "--predictor \(path): \(why)"
         case .stopped: return "stopped on request"
         }
     }

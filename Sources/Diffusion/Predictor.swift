@@ -67,32 +67,32 @@ public struct Predictor: Sendable {
     public static func read(from path: String) throws -> Predictor {
         let st: SafeTensors
         do { st = try SafeTensors.read(from: path) } catch let e as ModelError {
-            throw DiffusionError.badOption("--predictor \(path)", "\(e)".replacingOccurrences(of: "checkpoint \(path): ", with: ""))
+            throw DiffusionError.predictorFile(path, "\(e)".replacingOccurrences(of: "checkpoint \(path): ", with: ""))
         }
         guard let json = st.metadata[metadataKey] else {
-            throw DiffusionError.badOption("--predictor \(path)", "no '\(metadataKey)' header: not written by `nasdiff predictor train`")
+            throw DiffusionError.predictorFile(path, "no '\(metadataKey)' header: not written by `nasdiff predictor train`")
         }
         let record: PredictorRecord
         do { record = try JSONDecoder().decode(PredictorRecord.self, from: Data(json.utf8)) } catch {
-            throw DiffusionError.badOption("--predictor \(path)", "the '\(metadataKey)' header is corrupted: \(error)")
+            throw DiffusionError.predictorFile(path, "the '\(metadataKey)' header is corrupted: \(error)")
         }
         guard record.format == PredictorRecord.formatVersion else {
-            throw DiffusionError.badOption("--predictor \(path)", "format \(record.format); this nasdiff reads format \(PredictorRecord.formatVersion)")
+            throw DiffusionError.predictorFile(path, "format \(record.format); this nasdiff reads format \(PredictorRecord.formatVersion)")
         }
         guard record.model.regressionHidden != nil, record.model.conditionWidth == 1, record.std.isFinite, record.std > 0,
               record.mean.isFinite else {
-            throw DiffusionError.badOption("--predictor \(path)", "the header does not describe a predictor (model, mean or std out of range)")
+            throw DiffusionError.predictorFile(path, "the header does not describe a predictor (model, mean or std out of range)")
         }
-        do { try record.model.validate() } catch { throw DiffusionError.badOption("--predictor \(path)", "\(error)") }
+        do { try record.model.validate() } catch { throw DiffusionError.predictorFile(path, "\(error)") }
         let classes = 0..<record.model.nodeClasses
         let support = record.support
         guard (support.first + support.last + support.middle.joined()).allSatisfy(classes.contains),
               support.middle.count <= record.model.maxNodes,
               (1...CheckpointRecord.maxDiffusionSteps).contains(record.diffusionSteps) else {
-            throw DiffusionError.badOption("--predictor \(path)", "the header's row classes or diffusion steps are out of range")
+            throw DiffusionError.predictorFile(path, "the header's row classes or diffusion steps are out of range")
         }
         let params = try GraphTransformer(record.model).flatten(st.tensors, path: path)
-        guard params.allSatisfy(\.isFinite) else { throw DiffusionError.badOption("--predictor \(path)", "holds NaN or Inf weights") }
+        guard params.allSatisfy(\.isFinite) else { throw DiffusionError.predictorFile(path, "holds NaN or Inf weights") }
         return Predictor(record: record, parameters: params)
     }
 

@@ -13,6 +13,7 @@ struct BenchWorkload: ParsableArguments {
     @Option(help: "Model preset: \(ModelConfig.presetNames.joined(separator: ", ")).") var preset = "dinas"
     @Option(help: "Search space (sets node count and classes).") var space = "nb201"
     @Option(help: "Timed repetitions after one warm-up.") var repetitions = 3
+    @OptionGroup var dataOption: DataOption
     @OptionGroup var deviceOption: DeviceOption
 
     func validate() throws {
@@ -21,7 +22,7 @@ struct BenchWorkload: ParsableArguments {
 
     /// A trainer-made record for `preset` on `space` with two conditions, and random weights.
     func checkpoint(batch: Int, diffusionSteps: Int, fixedEdges: Bool = false) throws -> (Checkpoint, GraphTransformer, any SearchSpace, BenchmarkTable, TrainingSet, [ConditionSpec]) {
-        let (s, table) = try loadSpace(space)
+        let (s, table) = try dataOption.loadSpace(space)
         let metrics = table.metrics.map(\.name)
         let conditions = try metrics.prefix(2).map { try ConditionSpec(parsing: "\($0):top5%", table: table) }
         let data = try TrainingSet(space: s, table: table, conditions: conditions)

@@ -27,14 +27,36 @@ struct DeviceOption: ParsableArguments {
     }
 }
 
-/// A space and its benchmark table, by name.
-func loadSpace(_ name: String) throws -> (any SearchSpace, BenchmarkTable) {
-    let entry = try SpaceRegistry.entry(named: name)
-    guard let load = entry.loadTable else {
-        throw CommandError("the \(entry.space.name) space has no bundled benchmark table to train on")
+struct DataOption: ParsableArguments {
+    @Option(help: "Data folder (default: $NASDIFF_DATA, ./Data, or Data/ above the executable).")
+    var data: String?
+
+    func locate() throws -> DataLocator { try data.map { try DataLocator.at($0, source: "--data") } ?? DataLocator.locate() }
+
+    /// A space's table, or nil for a space that has none.
+    func table(of entry: RegisteredSpace) throws -> BenchmarkTable? { try entry.loadTable.map { try $0(try locate()) } }
+
+    /// A space and its benchmark table, by name.
+    func loadSpace(_ name: String) throws -> (any SearchSpace, BenchmarkTable) {
+        let entry = try SpaceRegistry.entry(named: name)
+        guard let table = try table(of: entry) else {
+            throw ValidationError("the \(entry.space.name) space has no bundled benchmark table")
+        }
+        return (entry.space, table)
     }
-    return (entry.space, try load(try DataLocator.locate()))
+
+    /// The checkpoint to read: the bundled one is found in Models/ beside the data folder, so that the
+    /// default works outside the checkout too.
+    func checkpoint(_ path: String) -> String {
+        guard path == bundledCheckpoint, !FileManager.default.fileExists(atPath: path),
+              let root = try? locate().root else { return path }
+        let beside = ((root as NSString).deletingLastPathComponent as NSString).appendingPathComponent(path)
+        return FileManager.default.fileExists(atPath: beside) ? beside : path
+    }
 }
+
+/// The default --checkpoint: a small NB201 model trained with two conditions, shipped in the repository.
+let bundledCheckpoint = "Models/nb201-small.safetensors"
 
 /// Writes text to a temporary file and renames it, so a reader never sees half a file.
 func writeAtomically(_ text: String, to path: String) throws {
@@ -66,10 +88,12 @@ func requireWritable(_ path: String, flag: String) throws {
     try? FileManager.default.removeItem(atPath: probe)
 }
 
-/// One status line on stderr, redrawn in place when stderr is a terminal.
+/// One status line on stderr, redrawn in place when stderr is a terminal; nothing when `quiet`.
 struct StatusLine {
     let isTTY = isatty(2) == 1
+    var quiet = false
     func show(_ s: String, final: Bool = false) {
+        if quiet { return }
         if isTTY { FileHandle.standardError.write(Data(("\r\u{1B}[K" + s + (final ? "\n" : "")).utf8)) }
         else if final { FileHandle.standardError.write(Data((s + "\n").utf8)) }
     }

@@ -48,8 +48,7 @@ struct Evaluate: ParsableCommand {
     @Flag(name: .customLong("training-table"), help: "Use every architecture of the benchmark table as the training set.")
     var trainingTable = false
 
-    @Option(help: "Data folder (default: $NASDIFF_DATA, ./Data, or Data/ above the executable).")
-    var data: String?
+    @OptionGroup var dataOption: DataOption
 
     @Option(name: .customLong("json"), help: ArgumentHelp("Also write the report as JSON to this file.", valueName: "out.json"))
     var jsonOut: String?
@@ -78,14 +77,13 @@ struct Evaluate: ParsableCommand {
         var table: BenchmarkTable? = nil
         if let load = entry.loadTable {
             do {
-                let locator = try data.map { try DataLocator.at($0, source: "--data") } ?? DataLocator.locate()
-                table = try load(locator)
+                table = try load(try dataOption.locate())
             } catch where !wantsTable {
                 // Validity, uniqueness and novelty need no table: say why the rest is missing, go on.
                 FileHandle.standardError.write(Data("warning: no benchmark table (\(error)); reporting validity, uniqueness and novelty only\n".utf8))
             }
         } else if wantsTable {
-            throw CommandError("space '\(entry.space.name)' has no benchmark table, so --metric, --constraint, --pareto, --plot and --training-table cannot be used")
+            throw ValidationError("space '\(entry.space.name)' has no benchmark table, so --metric, --constraint, --pareto, --plot and --training-table cannot be used")
         }
 
         var trainingSet: Set<String>? = nil

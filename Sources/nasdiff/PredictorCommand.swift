@@ -24,7 +24,7 @@ struct PredictorTrain: ParsableCommand {
           nasdiff sample --predictor runs/c100.safetensors --predictor-weight 3 --steps 100
         """)
 
-    @Option(help: "Diffusion checkpoint whose noise model (schedule, marginals) the predictor learns under.") var checkpoint = "Models/nb201-small.safetensors"
+    @Option(help: "Diffusion checkpoint whose noise model (schedule, marginals) the predictor learns under.") var checkpoint = bundledCheckpoint
     @Option(help: "The metric to predict: a column of the space's table, or the key of --labels.") var metric: String
     @Option(help: "JSON-lines file of labelled architectures.") var labels: String?
     @Option(help: "Draw this many labelled cells from the benchmark table at random (seeded).") var tableSample: Int?
@@ -37,6 +37,7 @@ struct PredictorTrain: ParsableCommand {
     @Option(help: "Width of the predictor's node and global streams.") var width = PredictorTrainingOptions().width
     @Option(help: "Output file (safetensors).") var out: String
     @Flag(help: "Print only the final summary.") var quiet = false
+    @OptionGroup var dataOption: DataOption
     @OptionGroup var deviceOption: DeviceOption
 
     func validate() throws {
@@ -47,11 +48,11 @@ struct PredictorTrain: ParsableCommand {
 
     func run() throws {
         try requireWritable(out, flag: "--out")
-        let (ckpt, _) = try Checkpoint.read(from: checkpoint)
+        let (ckpt, _) = try Checkpoint.read(from: dataOption.checkpoint(checkpoint))
         let record = ckpt.record
         let entry = try SpaceRegistry.entry(named: record.space)
         let space = entry.space
-        let table = try entry.loadTable?(try DataLocator.locate())
+        let table = try dataOption.table(of: entry)
         var options = PredictorTrainingOptions()
         options.seed = seed; options.steps = steps; options.batch = batch; options.learningRate = lr
         options.layers = layers; options.width = width
@@ -59,7 +60,7 @@ struct PredictorTrain: ParsableCommand {
 
         let labelled: [LabelledGraph]
         if let k = tableSample {
-            guard let table else { throw CommandError("--table-sample: the \(space.name) space has no bundled table; give --labels") }
+            guard let table else { throw ValidationError("--table-sample: the \(space.name) space has no bundled table; give --labels") }
             labelled = try PredictorLabels.tableSample(space: space, table: table, metric: metric, count: k, seed: seed)
         } else {
             let path = labels!
@@ -76,8 +77,8 @@ struct PredictorTrain: ParsableCommand {
         let device = try deviceOption.make()
         let trainer = try PredictorTrainer(device: device, diffusion: record, metric: metric, direction: dir, labels: labelled,
                                            support: support, options: options)
-        stderr("training a \(layers)-layer predictor of \(metric) (\(trainer.net.layout.parameterCount) parameters) on \(labelled.count) labelled \(space.name) cells (a fifth held out), device: \(device.name)")
-        let status = StatusLine()
+        if !quiet { stderr("training a \(layers)-layer predictor of \(metric) (\(trainer.net.layout.parameterCount) parameters) on \(labelled.count) labelled \(space.name) cells (a fifth held out), device: \(device.name)") }
+        let status = StatusLine(quiet: quiet)
         let stop = StopRequest(notice: "stopping: the best weights so far will be written (again to quit without them)")
         let start = Date()
         let predictor = try trainer.run(progress: { p in
@@ -104,18 +105,19 @@ struct PredictorRank: ParsableCommand {
         abstract: "Rank every cell of the space's table by a predictor (t = 0) and write the best as JSON lines.")
 
     @Option(help: "Predictor written by `nasdiff predictor train`.") var predictor: String
-    @Option(help: "The diffusion checkpoint it was trained under.") var checkpoint = "Models/nb201-small.safetensors"
+    @Option(help: "The diffusion checkpoint it was trained under.") var checkpoint = bundledCheckpoint
     @Option(help: "How many of the best-predicted cells to write.") var count = 192
     @Option(help: "Output file (JSON lines); '-' for stdout.") var out = "-"
+    @OptionGroup var dataOption: DataOption
     @OptionGroup var deviceOption: DeviceOption
 
     func run() throws {
-        guard count >= 1 else { throw CommandError("--count must be at least 1 (got \(count))") }
+        guard count >= 1 else { throw ValidationError("--count must be at least 1 (got \(count))") }
         if out != "-" { try requireWritable(out, flag: "--out") }
         let p = try Predictor.read(from: predictor)
-        let (ckpt, _) = try Checkpoint.read(from: checkpoint)
+        let (ckpt, _) = try Checkpoint.read(from: dataOption.checkpoint(checkpoint))
         try p.requireCompatible(with: ckpt.record, path: predictor)
-        let (space, table) = try loadSpace(ckpt.record.space)
+        let (space, table) = try dataOption.loadSpace(ckpt.record.space)
         var graphs: [GraphTensors] = [], archs: [ArchGraph] = [], rows: [Int] = [], seen = Set<String>()
         for (r, s) in table.standards.enumerated() {
             guard let g = try? space.encode(s), space.invalidReason(g) == nil, seen.insert(space.identity(g)).inserted else { continue }

@@ -11,12 +11,15 @@ struct SampleCommand: ParsableCommand {
         abstract: "Sample architectures from a trained checkpoint, optionally under conditions, as JSON lines.",
         discussion: """
         Each output line holds the architecture in the space's standard format ("arch"), its graph ("ops",
-        "adjacency"), validity, its benchmark key ("index", NB201's arch index; "naslib", TransNAS's NASLib tuple) \
-        and the looked-up metrics. A seed's samples depend on --batch too (each batch draws from (seed, batch index)). Example:
+        "adjacency"), validity, its benchmark keys ("index", NB201's arch index; "naslib", the NASLib encoding of NB201 and TransNAS) \
+        and the looked-up metrics. "ops" are node classes by index, named in `nasdiff spaces` and in the side file. \
+        With --out FILE, FILE.meta.json (the extension replaced) records the tool version, the command, the \
+        checkpoint's SHA-256, seed, conditions, guidance, predictors, devices and the node-class names. A seed's samples \
+        depend on --batch too (each batch draws from (seed, batch index)). Example:
           nasdiff sample --checkpoint Models/nb201-small.safetensors --condition cifar10-valid --condition lat-pixel3 --count 192
         """)
 
-    @Option(help: "Checkpoint written by `nasdiff train`.") var checkpoint = "Models/nb201-small.safetensors"
+    @Option(help: "Checkpoint written by `nasdiff train`.") var checkpoint = bundledCheckpoint
     @Option(help: "Number of architectures.") var count = 192
     @Option(help: "Graphs per batch on the device.") var batch = 192
     @Option(name: .customLong("condition"), help: "A trained condition to satisfy: METRIC (its 'good' class) or METRIC=K; repeat for several.") var conditions: [String] = []
@@ -30,7 +33,8 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "Bound on the predictors' log-weight of one class in one step.") var predictorLimit: Float = 30
     @Option(help: "Predictor guidance: first-order (the gradient) or exact (every single-row change scored; fixed-edge spaces only).") var predictorGuidance = PredictorGuidanceMode.firstOrder.rawValue
     @Option(help: "Output file (JSON lines); '-' for stdout.") var out = "-"
-    @Flag(help: "Print no summary.") var quiet = false
+    @Flag(help: "Print nothing on stderr but warnings and errors (no progress, timing or summary).") var quiet = false
+    @OptionGroup var dataOption: DataOption
     @OptionGroup var deviceOption: DeviceOption
 
     func validate() throws {
@@ -82,10 +86,11 @@ struct SampleCommand: ParsableCommand {
     }
 
     func run() throws {
-        let (ckpt, model) = try Checkpoint.read(from: checkpoint)
+        let checkpointPath = dataOption.checkpoint(checkpoint)
+        let (ckpt, model) = try Checkpoint.read(from: checkpointPath)
         let record = ckpt.record
         let entry = try SpaceRegistry.entry(named: record.space)
-        let table = try entry.loadTable?(try DataLocator.locate())
+        let table = try dataOption.table(of: entry)
         var options = SamplingOptions()
         options.batch = min(batch, count)
         options.steps = steps
@@ -102,14 +107,14 @@ struct SampleCommand: ParsableCommand {
         options.predictorLimit = predictorLimit
         options.predictorMode = PredictorGuidanceMode(rawValue: predictorGuidance)!
         try options.validate(trainedSteps: record.schedule.steps)
-        if out != "-" { try requireWritable(out, flag: "--out") }
+        if out != "-" { try requireWritable(out, flag: "--out"); try requireWritable(sideFilePath, flag: "--out (its side file)") }
         if case .joint = mode, options.targets.count > 1, let table,
            !(0..<table.rowCount).contains(where: meetingAll(options.targets.map { ($0.conditionIndex, $0.targetClass) }, record.conditions, table: table)) {
             stderr("warning: no cell of the \(record.space) table meets all of \(conditions.joined(separator: ", ")) at once, so joint guidance asks for a class combination the model never saw; --guidance composed weighs them separately")
         }
         let devices = try deviceOption.makeAll()
         let sampler = try ShardedSampler(devices: devices, checkpoint: ckpt, model: model)
-        let status = StatusLine()
+        let status = StatusLine(quiet: quiet)
         let batches = (count + options.batch - 1) / options.batch
         let start = Date()
         status.show("\(status.bar(0, batches)) 0/\(batches) batches")
@@ -128,11 +133,41 @@ struct SampleCommand: ParsableCommand {
                            1000 * seconds / Double(max(graphs.count, 1)), deviceNames)
                     + (finished.count < batches ? " (stopped: \(finished.count) of \(batches) batches finished)" : ""), final: true)
 
+        if out != "-" {
+            try writeAtomically(sideFile(checkpointPath: checkpointPath, options: options, space: entry.space, devices: devices,
+                                         written: graphs.count, finished: finished.count == batches, seconds: seconds),
+                                to: sideFilePath)
+        }
         let space = entry.space
         let archs = graphs.map { GeneratedArchitecture.graph(GraphTensors.graph(nodes: $0.nodes, pairs: $0.pairs, n: model.config.maxNodes, nodeCount: $0.nodeCount)) }
         if !quiet { try summarize(archs, options: options, record: record, space: space, table: table) }
         // Interrupted, though what finished is written: scripts should not read it as done.
         if finished.count < batches { throw ExitCode(130) }
+    }
+
+    /// The side file beside --out: FILE.jsonl → FILE.meta.json.
+    var sideFilePath: String { (out as NSString).deletingPathExtension + ".meta.json" }
+
+    /// What a reader needs to trace or repeat the samples: tool, command, checkpoint hash, every choice.
+    private func sideFile(checkpointPath: String, options: SamplingOptions, space: any SearchSpace, devices: [Device],
+                          written: Int, finished: Bool, seconds: Double) throws -> String {
+        let record: [String: Any] = [
+            "tool": "nasdiff \(NASDiff.version)",
+            "command": CommandLine.arguments,
+            "checkpoint": ["path": checkpointPath, "sha256": SHA256.hex(ofFile: checkpointPath) as Any? ?? NSNull()] as [String: Any],
+            "space": space.name,
+            "nodeClasses": space.nodeClasses,
+            "seed": seed, "count": count, "batch": options.batch, "steps": options.steps as Any? ?? NSNull(),
+            "conditions": conditions, "guidance": guidance, "weight": weight,
+            "predictors": predictors.map { ["path": $0, "sha256": SHA256.hex(ofFile: $0) as Any? ?? NSNull()] as [String: Any] },
+            "predictorWeight": predictorWeight, "predictorGuidance": predictorGuidance,
+            "supportThreshold": Double("\(supportThreshold)") ?? 0,
+            "devices": devices.map(\.name),
+            "samples": written, "finished": finished, "seconds": (seconds * 1000).rounded() / 1000,
+            "date": ISO8601DateFormatter().string(from: Date()),
+        ]
+        let data = try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys, .prettyPrinted])
+        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     /// Validity, uniqueness, novelty, the best found and how many meet each condition, on stderr.
@@ -202,11 +237,10 @@ func sampleLine(_ g: ArchGraph, space: any SearchSpace, table: BenchmarkTable?) 
         obj["valid"] = true
         let standard = try space.decode(g)
         obj["arch"] = standard
+        if let naslib = space.naslibEncoding(standard) { obj["naslib"] = naslib }
         if let table, let row = table.row(ofStandard: standard) {
-            // The benchmark's own key: NB201's arch index as a number (what its API takes), TransNAS's
-            // NASLib tuple as the text NASLib prints.
-            let key = table.keys[row]
-            if let i = Int(key) { obj["index"] = i } else { obj["naslib"] = key }
+            // NB201's arch index as a number (what its API takes).
+            if let i = Int(table.keys[row]) { obj["index"] = i }
             var metrics: [String: Any] = [:]
             for m in table.metrics { let v = try table.value(m.name, row: row); if v.isFinite { metrics[m.name] = v } }
             obj["metrics"] = metrics

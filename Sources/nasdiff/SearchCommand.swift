@@ -26,7 +26,7 @@ struct SearchCommand: ParsableCommand {
           nasdiff search --compare runs/c100 runs/c100-random --out compare.svg
         """)
 
-    @Option(help: "Diffusion checkpoint: its space is searched, and the diffusion strategy samples from it.") var checkpoint = "Models/nb201-small.safetensors"
+    @Option(help: "Diffusion checkpoint: its space is searched, and the diffusion strategy samples from it.") var checkpoint = bundledCheckpoint
     @Option(help: "The metric to optimise: a column of the table, or the key your command prints.") var metric: String?
     @Option(help: "higher or lower is better (default: the table's direction, else higher).") var direction: String?
     @Option(help: "diffusion, random, evolution or predictor-rank.") var strategy = SearchStrategyKind.diffusion.rawValue
@@ -48,6 +48,7 @@ struct SearchCommand: ParsableCommand {
     @Flag(help: "Continue the run in --out (same settings; a larger --budget extends it).") var resume = false
     @Option(parsing: .upToNextOption, help: "Draw the best-so-far curves of these run directories in one plot (--out FILE.svg).") var compare: [String] = []
     @Flag(help: "Print only the final summary.") var quiet = false
+    @OptionGroup var dataOption: DataOption
     @OptionGroup var deviceOption: DeviceOption
 
     func validate() throws {
@@ -65,11 +66,12 @@ struct SearchCommand: ParsableCommand {
     func run() throws {
         if !compare.isEmpty { return try drawComparison() }
         let directory = out!, metric = metric!
+        let checkpoint = dataOption.checkpoint(checkpoint)
         let (ckpt, model) = try Checkpoint.read(from: checkpoint)
-        let (space, table) = try loadSpace(ckpt.record.space)
+        let (space, table) = try dataOption.loadSpace(ckpt.record.space)
         let tableDirection = (try? table.metric(named: metric))?.direction
         if evaluateCmd == nil && tableDirection == nil {
-            throw CommandError("--metric \(metric): the \(space.name) table has no such metric; it has \(table.metrics.map(\.name).joined(separator: ", ")) (or give --evaluate-cmd)")
+            throw ValidationError("--metric \(metric): the \(space.name) table has no such metric; it has \(table.metrics.map(\.name).joined(separator: ", ")) (or give --evaluate-cmd)")
         }
         var settings = SearchSettings(checkpoint: checkpoint, space: space.name, metric: metric,
                                       direction: direction.map { $0 == "lower" ? .lowerIsBetter : .higherIsBetter } ?? tableDirection ?? .higherIsBetter,
@@ -129,7 +131,7 @@ struct SearchCommand: ParsableCommand {
                                            best: SearchCurve.bestSoFar(records, direction: s.direction)))
         }
         guard metrics.count == 1, let metric = metrics.first else {
-            throw CommandError("--compare: the runs optimise different metrics (\(metrics.sorted().joined(separator: ", ")))")
+            throw ValidationError("--compare: the runs optimise different metrics (\(metrics.sorted().joined(separator: ", ")))")
         }
         let svg = CurvePlot.svg(series: series, metric: metric, direction: direction, optimum: optimum,
                                 title: "\(metric): best so far, \(series.count) runs")

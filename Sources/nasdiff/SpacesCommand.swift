@@ -10,8 +10,7 @@ struct Spaces: ParsableCommand {
         commandName: "spaces",
         abstract: "List the search spaces, their sizes, and the metrics of each benchmark table.")
 
-    @Option(help: "Data folder (default: $NASDIFF_DATA, ./Data, or Data/ above the executable).")
-    var data: String?
+    @OptionGroup var dataOption: DataOption
 
     @Flag(name: .shortAndLong, help: "Also say what each metric measured.")
     var verbose = false
@@ -20,7 +19,7 @@ struct Spaces: ParsableCommand {
         var locator: DataLocator?
         var locateProblem: String?
         do {
-            locator = try data.map { try DataLocator.at($0, source: "--data") } ?? DataLocator.locate()
+            locator = try dataOption.locate()
         } catch {
             locateProblem = "\(error)"
         }

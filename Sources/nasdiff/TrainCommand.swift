@@ -35,11 +35,16 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Steps between validation losses.") var validateEvery = 250
     @Flag(help: "Continue from --out with its own options (same device gives bit-identical results); --steps sets a new target.") var resume = false
     @Flag(help: "Replace a checkpoint already at --out (and start its CSV log afresh).") var overwrite = false
+    @OptionGroup var dataOption: DataOption
     @OptionGroup var deviceOption: DeviceOption
+
+    func validate() throws {
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1 (got \(steps))") }
+    }
 
     func run() throws {
         let logPath = log ?? (out as NSString).deletingPathExtension + ".csv"
-        guard !(resume && overwrite) else { throw CommandError("give --resume or --overwrite, not both") }
+        guard !(resume && overwrite) else { throw ValidationError("give --resume or --overwrite, not both") }
         try requireWritable(out, flag: "--out")
         if !resume && !overwrite && FileManager.default.fileExists(atPath: out) {
             throw CommandError("--out \(out): a checkpoint is there already; give --resume to continue it, --overwrite to replace it, or another --out")
@@ -53,7 +58,7 @@ struct TrainCommand: ParsableCommand {
             let done = ckpt.record.step
             if let steps {
                 guard steps >= done else {
-                    throw CommandError("--steps \(steps): \(out) has already trained \(done) steps; give --steps \(done) or more")
+                    throw ValidationError("--steps \(steps): \(out) has already trained \(done) steps; give --steps \(done) or more")
                 }
                 ckpt.record.training.steps = steps
             }
@@ -65,7 +70,7 @@ struct TrainCommand: ParsableCommand {
             resumeFrom = ckpt
         }
         let spaceName = resumeFrom?.record.space ?? space
-        let (searchSpace, table) = try loadSpace(spaceName)
+        let (searchSpace, table) = try dataOption.loadSpace(spaceName)
         let conds = try resumeFrom?.record.conditions ?? conditions.map { try ConditionSpec(parsing: $0, table: table) }
         var exclude = Set<Int>()
         if let holdout = holdoutTop {
@@ -111,7 +116,7 @@ struct TrainCommand: ParsableCommand {
 func heldOutRows(_ text: String, table: BenchmarkTable) throws -> Set<Int> {
     let parts = text.split(separator: ":")
     guard parts.count == 2, parts[1].hasSuffix("%"), let p = Double(parts[1].dropLast()), p > 0, p < 100 else {
-        throw CommandError("--holdout-top \(text): expected METRIC:P%, e.g. cifar10-valid:1%")
+        throw ValidationError("--holdout-top \(text): expected METRIC:P%, e.g. cifar10-valid:1%")
     }
     let info = try table.metric(named: String(parts[0]))
     let col = try table.column(info.name)

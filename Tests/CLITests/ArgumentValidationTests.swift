@@ -3,8 +3,7 @@ import XCTest
 @testable import nasdiff
 
 /// Counts the commands divide by (sample's --count and --batch, bench's --batch, --steps and
-/// --repetitions) are refused when parsed, before a checkpoint is read or a device started:
-/// `nasdiff sample --count 0` used to die of a division by zero.
+/// --repetitions) are refused when parsed, before a checkpoint is read or a device started.
 final class ArgumentValidationTests: XCTestCase {
     func assertRefused(_ command: ParsableCommand.Type, _ arguments: [String], naming flag: String, line: UInt = #line) {
         XCTAssertThrowsError(try command.parse(arguments), line: line) { error in
@@ -23,8 +22,8 @@ final class ArgumentValidationTests: XCTestCase {
         assertRefused(BenchTrain.self, ["--batch", "0"], naming: "--batch")
     }
 
-    /// --weight and --guidance depend on no checkpoint, so they are refused when parsed too: thrown from
-    /// run(), a ValidationError made ArgumentParser print the root command's usage under the message.
+    /// --weight and --guidance depend on no checkpoint, so they are refused when parsed too, with the
+    /// sample command's usage under the message.
     func testGuidanceWeightsAreRefusedWhenParsed() {
         assertRefused(SampleCommand.self, ["--weight", "1,2", "--condition", "cifar10-valid"], naming: "--weight")
         assertRefused(SampleCommand.self, ["--weight", "x"], naming: "--weight")

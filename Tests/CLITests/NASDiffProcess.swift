@@ -22,3 +22,22 @@ func launchNASDiff(_ arguments: [String], in repository: URL) throws -> Process 
     try p.run()
     return p
 }
+
+/// Runs nasdiff to its end in `folder` and returns its exit status and what it printed.
+func runNASDiff(_ arguments: [String], in folder: URL, repository: URL) throws -> (status: Int32, stdout: String, stderr: String) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: try nasdiffBinary(repository: repository))
+    p.arguments = arguments
+    p.currentDirectoryURL = folder
+    // Files, not pipes: a pipe that fills up would block the process while the test waits for it.
+    let outPath = NSTemporaryDirectory() + "nasdiff-run-\(UUID().uuidString)"
+    _ = FileManager.default.createFile(atPath: outPath + ".out", contents: nil)
+    _ = FileManager.default.createFile(atPath: outPath + ".err", contents: nil)
+    defer { for e in [".out", ".err"] { try? FileManager.default.removeItem(atPath: outPath + e) } }
+    p.standardOutput = FileHandle(forWritingAtPath: outPath + ".out")
+    p.standardError = FileHandle(forWritingAtPath: outPath + ".err")
+    try p.run()
+    p.waitUntilExit()
+    func read(_ e: String) -> String { (try? String(contentsOfFile: outPath + e, encoding: .utf8)) ?? "" }
+    return (p.terminationStatus, read(".out"), read(".err"))
+}

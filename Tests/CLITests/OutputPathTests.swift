@@ -5,8 +5,8 @@ import SearchSpaces
 @testable import nasdiff
 
 /// An output that cannot be written fails the command at its start, with a line naming the flag, not
-/// after the work with Foundation's error dump (sample used to sample first, then fail to write). The
-/// commands name a device that does not exist: its error would come first if the check came later.
+/// after the work. The commands name a device that does not exist: its error would come first if the
+/// check came later.
 final class OutputPathTests: XCTestCase {
     func testUnwritableOutputsAreRefusedUpFront() throws {
         let file = NSTemporaryDirectory() + "nasdiff-\(getpid())-not-a-folder"
@@ -43,12 +43,14 @@ final class OutputPathTests: XCTestCase {
         }
     }
 
-    /// The benchmark key a NAS user passes on: NB201's arch index as a number, TransNAS's NASLib tuple.
+    /// The benchmark keys a NAS user passes on: NB201's arch index as a number and NASLib's op indices
+    /// (row 1 of nb201_accuracy.csv: arch index 1, naslib_tuple "(2, 2, 0, 4, 2, 0)"), TransNAS's NASLib tuple.
     func testSampleLinesCarryTheBenchmarkKey() throws {
-        let (nb201, nb201Table) = try loadSpace("nb201"), (transnas, transnasTable) = try loadSpace("transnas-micro")
-        let a = try JSONSerialization.jsonObject(with: Data(try sampleLine(try nb201.encode(nb201Table.standards[42]), space: nb201, table: nb201Table).utf8)) as! [String: Any]
-        XCTAssertEqual(a["index"] as? Int, Int(nb201Table.keys[42]))
-        XCTAssertNil(a["index"] as? String)
+        let (nb201, nb201Table) = try DataOption.parse([]).loadSpace("nb201"), (transnas, transnasTable) = try DataOption.parse([]).loadSpace("transnas-micro")
+        let row = nb201Table.keys.firstIndex(of: "1")!
+        let a = try JSONSerialization.jsonObject(with: Data(try sampleLine(try nb201.encode(nb201Table.standards[row]), space: nb201, table: nb201Table).utf8)) as! [String: Any]
+        XCTAssertEqual(a["index"] as? Int, 1)
+        XCTAssertEqual(a["naslib"] as? String, "(2, 2, 0, 4, 2, 0)")
         let b = try JSONSerialization.jsonObject(with: Data(try sampleLine(try transnas.encode(transnasTable.standards[7]), space: transnas, table: transnasTable).utf8)) as! [String: Any]
         XCTAssertEqual(b["naslib"] as? String, transnasTable.keys[7])
         XCTAssertTrue(transnasTable.keys[7].hasPrefix("("), transnasTable.keys[7])
@@ -59,7 +61,7 @@ final class OutputPathTests: XCTestCase {
 /// share, which is 0 for NB201's top 5 % on cifar10-valid AND the fastest quarter on a Pixel 3.
 final class ConditionSummaryTests: XCTestCase {
     func testSummaryCountsSamplesMeetingAllConditions() throws {
-        let (space, table) = try loadSpace("nb201")
+        let (space, table) = try DataOption.parse([]).loadSpace("nb201")
         let conditions = [try ConditionSpec(parsing: "cifar10-valid:top5%", table: table), try ConditionSpec(parsing: "lat-pixel3:<=p25", table: table)]
         let acc = try table.column("cifar10-valid"), lat = try table.column("lat-pixel3")
         // Two cells meeting the accuracy condition only, one meeting the latency condition only.

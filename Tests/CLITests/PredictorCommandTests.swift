@@ -48,7 +48,7 @@ final class PredictorCommandTests: XCTestCase {
         // The fixture predicts "conv3x3", which is no column of the NB201 table: the summary (not --quiet)
         // must not fail after the samples are written.
         let out = tmp("guided-ok.jsonl")
-        defer { try? FileManager.default.removeItem(atPath: out) }
+        defer { for p in [out, tmp("guided-ok.meta.json")] { try? FileManager.default.removeItem(atPath: p) } }
         try run(["sample", "--checkpoint", nb201, "--predictor", predictor, "--predictor-weight", "5", "--count", "3", "--batch", "3",
                  "--steps", "3", "--out", out])
         let lines = try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n")

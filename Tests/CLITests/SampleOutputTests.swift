@@ -14,6 +14,7 @@ final class SampleOutputTests: XCTestCase {
 
     func testKilledSampleKeepsItsFinishedBatches() throws {
         let killed = tmp("killed.jsonl"), whole = tmp("whole.jsonl")
+        _ = tmp("whole.meta.json")   // the side file of the uninterrupted run, removed with the rest
         let common = ["--batch", "4", "--steps", "20", "--seed", "3", "--device", "swift", "--quiet"]
         let p = try launchNASDiff(["sample", "--count", "40"] + common + ["--out", killed], in: Self.repository)
         let deadline = Date().addingTimeInterval(120)

@@ -1,9 +1,10 @@
 import XCTest
 import Diffusion
 
-/// Settings that used to crash a run (division by zero, a failed precondition) or train and sample
-/// nonsense (NaN learning rate or guidance weight, negative edge-loss weight) are refused up front,
-/// with the flag named; the defaults and the edges of each range pass.
+/// Settings that would crash a run (division by zero, a failed precondition, T so large its schedule
+/// does not fit in memory) or train and sample nonsense (NaN learning rate or guidance weight, negative
+/// edge-loss weight) are refused up front, with the flag named; the defaults and the edges of each
+/// range pass.
 final class OptionValidationTests: XCTestCase {
     func assertRefused(_ body: () throws -> Void, naming flag: String, _ line: UInt = #line) {
         XCTAssertThrowsError(try body(), line: line) { error in
@@ -19,6 +20,7 @@ final class OptionValidationTests: XCTestCase {
 
         let bad: [(String, (inout TrainingOptions) -> Void)] = [
             ("--batch", { $0.batch = 0 }), ("--steps", { $0.steps = -1 }), ("--diffusion-steps", { $0.diffusionSteps = 0 }),
+            ("--diffusion-steps", { $0.diffusionSteps = 100_000_000 }),
             ("--lr", { $0.learningRate = .nan }), ("--lr", { $0.learningRate = -1e-3 }), ("--lr", { $0.learningRate = .infinity }),
             ("--edge-weight", { $0.edgeWeight = -1 }), ("--null-probability", { $0.nullProbability = 1.5 }),
             ("--null-probability", { $0.nullProbability = .nan }), ("--checkpoint-every", { $0.checkpointEvery = 0 }),
