@@ -203,12 +203,9 @@ void NAME(__global float* C, int C_off, __global const float* A, int A_off,     
                  (__local float*)As, 0);                  \
 }
 
-// 64×64 tiles of 4 warps (2 × 2), each 32×32. Measured on the H100 and dropped: 128×128 tiles of 8 warps
-// (223 registers per item, so one group per SM; whole sampling and training runs were 2–6 % slower with
-// them, though one backward shape was 7 % faster) and 32×32 tiles of one warp for the per-graph products
-// (slower weight gradients). Other warp counts for the 64-tile (NASDIFF_TC_WARPS 2x4, 4x2, 4x4, 1x2) and a
-// second staging buffer with one barrier per slab were no faster; nor was staging by cp.async into 2, 3
-// or 4 buffers (no staging registers, one barrier per slab, more slabs in flight).
+// 64×64 tiles of 4 warps (2 × 2), each 32×32: the fastest tile and warp split measured on the H100 for
+// whole sampling and training runs (the alternatives and their numbers: the GPU section of
+// Benchmarks/RESULTS.md).
 TC_GEMM_KERNEL(gemm_tc_nt_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 1, 1)
 TC_GEMM_KERNEL(gemm_tc_nn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 1, 0)
 TC_GEMM_KERNEL(gemm_tc_tn_64, 64, 64, TC_WARPS_M, TC_WARPS_N, 0, 0)

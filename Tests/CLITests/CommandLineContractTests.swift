@@ -101,6 +101,20 @@ final class CommandLineContractTests: XCTestCase {
         XCTAssertEqual(checkpoint["sha256"] as? String, String(sha256sum.prefix(64)))
     }
 
+    /// NB201 has no cell in the top 5 % on cifar10-valid AND the fastest quarter on a Pixel 3: joint
+    /// guidance asks for a combination the model never saw, and says so; composed guidance does not ask.
+    func testJointGuidanceOnACombinationTheTableLacksWarns() throws {
+        let folder = try scratchFolder()
+        let common = ["sample", "--count", "2", "--steps", "2", "--device", "swift", "--condition", "cifar10-valid", "--condition", "lat-pixel3",
+                      "--out", "s.jsonl"]
+        let joint = try run(common, in: folder)
+        XCTAssertEqual(joint.status, 0, joint.stderr)
+        XCTAssertTrue(joint.stderr.contains("warning: no cell of the nb201 table meets all of cifar10-valid, lat-pixel3 at once"), joint.stderr)
+        let composed = try run(common + ["--guidance", "composed", "--weight", "1,2"], in: folder)
+        XCTAssertEqual(composed.status, 0, composed.stderr)
+        XCTAssertFalse(composed.stderr.contains("warning"), composed.stderr)
+    }
+
     func testSelftestOnTheSwiftDeviceSaysThereIsNothingToTest() throws {
         let r = try run(["selftest", "--device", "swift"], in: try scratchFolder())
         XCTAssertEqual(r.status, 0)

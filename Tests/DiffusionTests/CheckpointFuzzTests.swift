@@ -81,4 +81,45 @@ final class CheckpointFuzzTests: XCTestCase {
         XCTAssertGreaterThan(refused, 60, "most mutants are refused")
         XCTAssertGreaterThan(sampled, 10, "harmless mutants (a condition's text, the training seed) still sample")
     }
+
+    /// The header values that crashed, hung or gave 0 % valid samples when the loader trusted them, each
+    /// refused in one line that names what is wrong.
+    func testEveryKindOfBadHeaderValueIsRefusedByName() throws {
+        let source = Self.repository.appendingPathComponent("Models/nb201-small.safetensors").path
+        var original = try SafeTensors.read(from: source)
+        original.tensors = original.tensors.filter { !$0.key.hasPrefix("optimizer.") }
+        let header = try JSONSerialization.jsonObject(with: Data(original.metadata[Checkpoint.metadataKey]!.utf8))
+        let path = NSTemporaryDirectory() + "nasdiff-badheader-\(getpid()).safetensors"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let alphaBars = ((header as! [String: Any])["schedule"] as! [String: Any])["alphaBars"] as! [Double]
+        let cases: [(path: [Any], value: Any?, says: String)] = [
+            (["model", "heads"], 0, "heads"),
+            (["model", "dx"], -1, "dx"),
+            (["model", "hiddenInX"], 1 << 40, "hiddenInX"),
+            (["model", "ffE"], Int.max, "ffE"),
+            (["model", "nodeClasses"], -1, "nodeClasses"),
+            (["model", "layers"], 1_000_000, "layers"),
+            (["schedule", "alphaBars"], [Double](), "alphaBars"),
+            (["schedule", "alphaBars"], Array(alphaBars.prefix(100)), "alphaBars"),
+            (["schedule", "alphaBars"], [1.5] + alphaBars.dropFirst(), "alphaBars"),
+            (["schedule", "betas", 3], -0.1, "betas"),
+            (["nodeCountHistogram"], [0, 0, 15625], "nodeCountHistogram"),
+            (["nodeMarginal"], [1, 1, 1], "nodeMarginal"),
+            (["nodeMarginal"], [0, 0, 0, 0, 0, 0, 0], "nodeMarginal"),
+            (["fixedPairs", 1], 9, "fixedPairs"),
+            (["space"], "transnas-micro", "space"),
+            (["space"], "nb101", "space"),
+        ]
+        for (target, value, says) in cases {
+            let mutated = Self.mutate(header, target[...]) { _ in value }!
+            var st = original
+            st.metadata[Checkpoint.metadataKey] = String(decoding: try JSONSerialization.data(withJSONObject: mutated, options: [.sortedKeys]), as: UTF8.self)
+            try st.write(to: path)
+            XCTAssertThrowsError(try Checkpoint.read(from: path), "\(target) = \(String(describing: value))") { error in
+                let message = "\(error)"
+                XCTAssertTrue(message.hasPrefix("checkpoint \(path): ") && !message.contains("\n"), message)
+                XCTAssertTrue(message.contains(says), "\(target): \(message)")
+            }
+        }
+    }
 }

@@ -59,8 +59,8 @@ final class TrainAndSampleTests: XCTestCase {
     }
 
     /// Batches built ahead on a background thread are the batches built in line, in order or not.
-    /// Two runs with one seed must write the same bytes; the record's JSON used to follow the process's
-    /// hash seed in its key order, so two processes wrote different files.
+    /// Two runs with one seed must write the same bytes, so the record's JSON keys are sorted rather than
+    /// in the order of the process's hash seed.
     func testCheckpointMetadataHasSortedKeys() throws {
         let t = try makeTrainer(steps: 1)
         try t.step()
