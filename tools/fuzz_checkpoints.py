@@ -119,7 +119,7 @@ def main():
         try:
             return run(args.binary, path)
         finally:
-            for p in (path, path + ".jsonl"):
+            for p in (path, path + ".jsonl", path + ".meta.json"):   # the mutant, its samples and their side file
                 if os.path.exists(p):
                     os.remove(p)
 
