@@ -26,7 +26,10 @@ let package = Package(
             name: "COpenCL",
             providers: [.apt(["ocl-icd-opencl-dev", "opencl-headers"])]
         ),
+        // Sources/Compute/Kernels links to the top-level Kernels/: the kernels are compiled into the binary
+        // (a release binary is copied alone to GPU machines).
         .target(name: "Compute", dependencies: ["COpenCL"],
+                resources: [.embedInCode("Kernels")],
                 swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(name: "SearchSpaces"),
         .target(name: "Model", dependencies: ["Compute"]),

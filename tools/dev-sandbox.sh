@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes an isolated package in /tmp/sb-NAME holding the Compute core plus the named op and test
 # files (as symlinks into this repo), so several people can build kernels side by side without
-# breaking each other's builds. Kernels are read from this repo's Kernels/ via NASDIFF_KERNELS_DIR.
+# breaking each other's builds. Kernels are this repo's Kernels/ (embedded, or read via NASDIFF_KERNELS_DIR).
 # Usage: tools/dev-sandbox.sh NAME Sources/Compute/Ops/Foo.swift Tests/ComputeTests/FooTests.swift ...
 # Then:  cd /tmp/sb-NAME && NASDIFF_KERNELS_DIR=$REPO/Kernels swift test
 set -euo pipefail
@@ -12,12 +12,12 @@ mkdir -p "$sb/Sources/Compute/Ops" "$sb/Sources/Compute/OpenCL" "$sb/Sources/Com
 ln -sfn "$repo/Sources/COpenCL" "$sb/Sources/COpenCL"
 for f in "$repo"/Sources/Compute/*.swift "$repo"/Sources/Compute/OpenCL/*.swift; do
   # SelfTest uses every op and Philox is needed by it and by sampling: link them only when asked.
-  case "$f" in *Embedded.swift|*SelfTest.swift) continue;; esac
+  case "$f" in *SelfTest.swift) continue;; esac
   ln -sf "$f" "$sb/${f#$repo/}"
 done
 ln -sf "$repo/Sources/Compute/Ops/Elementwise.swift" "$sb/Sources/Compute/Ops/Elementwise.swift"
 ln -sf "$repo/Tests/ComputeTests/Support.swift" "$sb/Tests/ComputeTests/Support.swift"
-printf 'extension KernelSources {\n    static let embedded: [String: String] = [:]\n}\n' > "$sb/Sources/Compute/KernelSources+Embedded.swift"
+ln -sfn "$repo/Kernels" "$sb/Sources/Compute/Kernels"
 for f in "$@"; do ln -sf "$repo/$f" "$sb/$f"; done
 cat > "$sb/Package.swift" <<'PKG'
 // swift-tools-version:6.0
@@ -25,7 +25,7 @@ import PackageDescription
 let package = Package(name: "Sandbox",
   targets: [
     .systemLibrary(name: "COpenCL"),
-    .target(name: "Compute", dependencies: ["COpenCL"], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+    .target(name: "Compute", dependencies: ["COpenCL"], resources: [.embedInCode("Kernels")], swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
     .testTarget(name: "ComputeTests", dependencies: ["Compute"]),
   ],
   swiftLanguageModes: [.v6])

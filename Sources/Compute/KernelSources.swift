@@ -1,9 +1,9 @@
 import Foundation
 
 // Kernel sources are the files in Kernels/*.cl. A release binary is copied alone to GPU machines
-// with no checkout, so it carries them inside itself: tools/embed-kernels.sh writes them into
-// KernelSources+Embedded.swift (a test fails when that file is stale). NASDIFF_KERNELS_DIR points
-// at a folder of .cl files to try kernel edits without a rebuild.
+// with no checkout, so it carries them inside itself: SwiftPM compiles them into the Compute module
+// (`resources: [.embedInCode("Kernels")]`, through the link Sources/Compute/Kernels). NASDIFF_KERNELS_DIR
+// points at a folder of .cl files to try kernel edits without a rebuild.
 
 public enum KernelSources {
     public static let overrideVariable = "NASDIFF_KERNELS_DIR"
@@ -37,4 +37,27 @@ public enum KernelSources {
 
     /// Names of the embedded kernel files, without extension.
     public static var files: [String] { embedded.keys.sorted() }
+
+    /// Every file of Kernels/ by name (SwiftPM names each one's bytes after the file; a test checks
+    /// that this table lists them all).
+    static let embedded: [String: String] = [
+        "adamw": PackageResources.adamw_cl,
+        "attention": PackageResources.attention_cl,
+        "concat": PackageResources.concat_cl,
+        "crossentropy": PackageResources.crossentropy_cl,
+        "edge_attention": PackageResources.edge_attention_cl,
+        "elementwise": PackageResources.elementwise_cl,
+        "film": PackageResources.film_cl,
+        "gemm_epilogue": PackageResources.gemm_epilogue_cl,
+        "layernorm": PackageResources.layernorm_cl,
+        "linear": PackageResources.linear_cl,
+        "linear_tc": PackageResources.linear_tc_cl,
+        "masks": PackageResources.masks_cl,
+        "pooling": PackageResources.pooling_cl,
+        "reverse_step": PackageResources.reverse_step_cl,
+        "row_mask": PackageResources.row_mask_cl,
+        "sampling": PackageResources.sampling_cl,
+        "symmetrize": PackageResources.symmetrize_cl,
+        "tc_staging": PackageResources.tc_staging_cl,
+    ].mapValues { String(decoding: $0, as: UTF8.self) }
 }
