@@ -12,11 +12,14 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
     public let name: String
     public let isGPU: Bool
     let cl: CLContext?
+    /// The NASDIFF_* settings it was made with.
+    public let settings: Settings
     /// False for the Swift twin, which is every op's reference: a self-test on it compares it with itself.
     public var runsKernels: Bool { cl != nil }
 
     /// The pure-Swift backend: always available.
-    public init() {
+    public init(settings: Settings = .process) {
+        self.settings = settings
         backend = .swift
         name = "Swift (\(Parallel.threads) threads)"
         isGPU = false
@@ -24,11 +27,12 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
     }
 
     /// An OpenCL device.
-    public init(openCL info: OpenCLDeviceInfo) throws {
+    public init(openCL info: OpenCLDeviceInfo, settings: Settings = .process) throws {
+        self.settings = settings
         backend = .openCL
         name = "\(info.platform) / \(info.name)"
         isGPU = info.isGPU
-        cl = try CLContext(info)
+        cl = try CLContext(info, settings: settings)
     }
 
     public var description: String { name }

@@ -9,7 +9,7 @@ import Foundation
 //                    e.g. "h100", "nvidia"; "pocl" names the Portable Computing Language platform
 
 public enum DeviceSelection {
-    public static let environmentVariable = "NASDIFF_DEVICE"
+    public static let environmentVariable = Settings.deviceVariable
 
     /// The CPU path used when there is no GPU. Measured on a 2-core x86 machine (Benchmarks/RESULTS.md).
     public static let preferredCPUBackend: Device.Backend = .swift
@@ -23,9 +23,9 @@ public enum DeviceSelection {
 
     /// Decides without creating a context. `request` is the --device flag; nil falls back to the
     /// environment variable, then to the default rule.
-    public static func choose(request: String?) throws -> Choice {
+    public static func choose(request: String?, settings: Settings = .process) throws -> Choice {
         let all = try OpenCLDiscovery.devices()
-        let env = ProcessInfo.processInfo.environment[environmentVariable]
+        let env = settings.device
         let asked = (request?.isEmpty == false ? request : nil) ?? (env?.isEmpty == false ? env : nil)
         let names = ["swift", "opencl"] + all.enumerated().map { "opencl:\($0.offset) (\($0.element.name))" }
         if let asked {
@@ -61,14 +61,14 @@ public enum DeviceSelection {
     }
 
     /// The device to run on.
-    public static func device(request: String?) throws -> Device {
-        let c = try choose(request: request)
-        if let i = c.chosen { return try Device(openCL: c.devices[i]) }
-        return Device()
+    public static func device(request: String?, settings: Settings = .process) throws -> Device {
+        let c = try choose(request: request, settings: settings)
+        if let i = c.chosen { return try Device(openCL: c.devices[i], settings: settings) }
+        return Device(settings: settings)
     }
 
     /// Every OpenCL GPU, for sharding a batch across the GPUs of one box.
-    public static func allGPUs() throws -> [Device] {
-        try OpenCLDiscovery.devices().filter(\.isGPU).map { try Device(openCL: $0) }
+    public static func allGPUs(settings: Settings = .process) throws -> [Device] {
+        try OpenCLDiscovery.devices().filter(\.isGPU).map { try Device(openCL: $0, settings: settings) }
     }
 }

@@ -6,13 +6,12 @@ import Foundation
 // points at a folder of .cl files to try kernel edits without a rebuild.
 
 public enum KernelSources {
-    public static let overrideVariable = "NASDIFF_KERNELS_DIR"
-
     /// The source of `file`.cl with every line `#include "NAME.cl"` replaced by NAME's source (shared
     /// helpers such as the GEMM epilogue live in one file). Spliced here because a program is built from
     /// one string, and the OpenCL compiler has no search path for our files, embedded or not.
-    static func source(of file: String) throws -> String {
-        var text = try rawSource(of: file)
+    /// `directory`: a folder to read .cl files from instead of the embedded copies (Settings.kernelsDirectory).
+    static func source(of file: String, directory: String? = nil) throws -> String {
+        var text = try rawSource(of: file, directory: directory)
         var included: Set<String> = [file]
         while let range = text.range(of: #"(?m)^#include "([A-Za-z0-9_]+)\.cl"[ \t]*$"#, options: .regularExpression) {
             let line = String(text[range])
@@ -20,16 +19,16 @@ public enum KernelSources {
             guard included.insert(name).inserted else {
                 throw ComputeError.kernelBuildFailed(file: file, device: "(any)", log: "\(name).cl is included twice")
             }
-            text.replaceSubrange(range, with: try rawSource(of: name))
+            text.replaceSubrange(range, with: try rawSource(of: name, directory: directory))
         }
         return text
     }
 
-    private static func rawSource(of file: String) throws -> String {
-        if let dir = ProcessInfo.processInfo.environment[overrideVariable], !dir.isEmpty {
+    private static func rawSource(of file: String, directory: String?) throws -> String {
+        if let dir = directory {
             let path = URL(fileURLWithPath: dir).appendingPathComponent(file + ".cl").path
             if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text }
-            throw ComputeError.kernelNotFound(file: path, kernel: "(whole file; \(overrideVariable)=\(dir))")
+            throw ComputeError.kernelNotFound(file: path, kernel: "(whole file; \(Settings.kernelsVariable)=\(dir))")
         }
         guard let text = embedded[file] else { throw ComputeError.kernelNotFound(file: file, kernel: "(whole file)") }
         return text

@@ -14,11 +14,9 @@ public struct Ptr: @unchecked Sendable {
 }
 
 public enum Parallel {
-    /// Number of worker threads the Swift twin uses; NASDIFF_THREADS overrides.
-    public static let threads: Int = {
-        if let s = ProcessInfo.processInfo.environment["NASDIFF_THREADS"], let n = Int(s), n > 0 { return n }
-        return max(1, ProcessInfo.processInfo.activeProcessorCount)
-    }()
+    /// Number of worker threads the Swift twin uses (one pool per process): the active processors
+    /// unless the settings say otherwise.
+    public static let threads: Int = Settings.process.threads ?? max(1, ProcessInfo.processInfo.activeProcessorCount)
 
     /// Runs `body(range)` over contiguous chunks of 0..<count, one per worker. For elementwise loops:
     /// the body's own inner loop vectorises, where a closure call per element would not.

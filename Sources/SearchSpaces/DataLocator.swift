@@ -1,5 +1,5 @@
 // Finds the project's Data/ folder, in this order:
-//   1. the environment variable NASDIFF_DATA (must exist when set: a typo should not silently fall
+//   1. the environment variable NASDIFF_DATA, as the caller read it (must exist when set: a typo should not silently fall
 //      back to another copy);
 //   2. ./Data in the current directory;
 //   3. Data/ in the executable's folder or any folder above it (the binary lives in
@@ -39,16 +39,16 @@ public struct DataLocator: Sendable {
         }
     }
 
-    /// Locates the data folder. The defaults read the process's environment, current directory
-    /// and executable; tests may pass their own.
+    /// Locates the data folder. `variable` is the value of NASDIFF_DATA, which the caller read (the
+    /// command line's Settings); the other defaults are the process's current directory and executable.
     public static func locate(
-        environment: [String: String] = ProcessInfo.processInfo.environment,
+        variable: String? = nil,
         currentDirectory: String = FileManager.default.currentDirectoryPath,
         executable: String? = Bundle.main.executablePath,
         filePath: String = #filePath
     ) throws -> DataLocator {
-        if let fromEnvironment = environment[environmentVariable], !fromEnvironment.isEmpty {
-            return try at(fromEnvironment, source: environmentVariable, currentDirectory: currentDirectory)
+        if let variable, !variable.isEmpty {
+            return try at(variable, source: environmentVariable, currentDirectory: currentDirectory)
         }
         var searched: [String] = []
         let local = (currentDirectory as NSString).appendingPathComponent("Data")

@@ -17,8 +17,7 @@ struct DeviceOption: ParsableArguments {
         if let device, device.contains(",") {
             return try device.split(separator: ",").map { try DeviceSelection.device(request: String($0)) }
         }
-        let env = ProcessInfo.processInfo.environment[DeviceSelection.environmentVariable]
-        if device == "gpus" || (device == nil && (env ?? "").isEmpty) {
+        if device == "gpus" || (device == nil && Settings.process.device == nil) {
             let gpus = try DeviceSelection.allGPUs()
             if gpus.count > 1 || (device == "gpus" && !gpus.isEmpty) { return gpus }
             if device == "gpus" { throw CommandError("--device gpus: no OpenCL GPU found (see `nasdiff devices`)") }
@@ -31,7 +30,9 @@ struct DataOption: ParsableArguments {
     @Option(help: "Data folder (default: $NASDIFF_DATA, ./Data, or Data/ above the executable).")
     var data: String?
 
-    func locate() throws -> DataLocator { try data.map { try DataLocator.at($0, source: "--data") } ?? DataLocator.locate() }
+    func locate() throws -> DataLocator {
+        try data.map { try DataLocator.at($0, source: "--data") } ?? DataLocator.locate(variable: Settings.process.dataFolder)
+    }
 
     /// A space's table, or nil for a space that has none.
     func table(of entry: RegisteredSpace) throws -> BenchmarkTable? { try entry.loadTable.map { try $0(try locate()) } }

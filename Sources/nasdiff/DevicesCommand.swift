@@ -4,7 +4,7 @@ import Compute
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "devices",
-        abstract: "List the OpenCL platforms and devices found, and which device would be used.")
+        abstract: "List the OpenCL platforms and devices found, which device would be used, and the NASDIFF_* settings in force.")
 
     @Option(name: .long, help: "Device to use: swift, opencl, opencl:N, or part of a device name (env NASDIFF_DEVICE).")
     var device: String?
@@ -26,6 +26,8 @@ struct DevicesCommand: ParsableCommand {
         }
         print("\(choice.chosen == nil ? "*" : " ") swift     the pure-Swift backend (\(Parallel.threads) threads)")
         print("Using: \(choice.chosen.map { "opencl:\($0) (\(choice.devices[$0].name))" } ?? "swift") — \(choice.reason)")
+        let changed = Settings.process.changed
+        print("Settings: " + (changed.isEmpty ? "the defaults (no NASDIFF_* variable set)" : changed.map { "\($0.variable)=\($0.value)" }.joined(separator: " ")))
     }
 }
 

@@ -23,9 +23,9 @@ final class DeviceErrorTests: XCTestCase {
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "__kernel void fill(__global float* x, int x_off, float value, int n) { this is not C; }\n"
             .write(toFile: dir + "/elementwise.cl", atomically: true, encoding: .utf8)
-        setenv(KernelSources.overrideVariable, dir, 1)
-        defer { unsetenv(KernelSources.overrideVariable) }
-        let fresh = try Device(openCL: cl.openCLInfo!)   // a new context compiles its programs anew
+        var settings = Settings()
+        settings.kernelsDirectory = dir
+        let fresh = try Device(openCL: cl.openCLInfo!, settings: settings)   // a new context compiles its programs anew
         let b = try fresh.makeBuffer(count: 4)
         XCTAssertThrowsError(try fresh.fill(b.all, 1)) { e in
             guard case ComputeError.kernelBuildFailed(let file, _, let log) = e else { return XCTFail("\(e)") }
@@ -37,9 +37,9 @@ final class DeviceErrorTests: XCTestCase {
 
     func testMissingKernelFileInOverrideFolderSaysWhere() throws {
         let cl = try requireOpenCL()
-        setenv(KernelSources.overrideVariable, "/nonexistent-kernels", 1)
-        defer { unsetenv(KernelSources.overrideVariable) }
-        let fresh = try Device(openCL: cl.openCLInfo!)
+        var settings = Settings()
+        settings.kernelsDirectory = "/nonexistent-kernels"
+        let fresh = try Device(openCL: cl.openCLInfo!, settings: settings)
         let b = try fresh.makeBuffer(count: 4)
         XCTAssertThrowsError(try fresh.fill(b.all, 1)) { XCTAssertTrue("\($0)".contains("/nonexistent-kernels/elementwise.cl"), "\($0)") }
     }
@@ -51,11 +51,9 @@ final class DeviceErrorTests: XCTestCase {
         let dir = NSTemporaryDirectory() + "nasdiff-includes-\(getpid())"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "#include \"helpers.cl\"\n__kernel void k() {}\n".write(toFile: dir + "/main.cl", atomically: true, encoding: .utf8)
-        setenv(KernelSources.overrideVariable, dir, 1)
-        defer { unsetenv(KernelSources.overrideVariable) }
-        XCTAssertThrowsError(try KernelSources.source(of: "main")) { XCTAssertTrue("\($0)".contains("/helpers.cl"), "\($0)") }
+        XCTAssertThrowsError(try KernelSources.source(of: "main", directory: dir)) { XCTAssertTrue("\($0)".contains("/helpers.cl"), "\($0)") }
         try "#include \"main.cl\"\n".write(toFile: dir + "/helpers.cl", atomically: true, encoding: .utf8)
-        XCTAssertThrowsError(try KernelSources.source(of: "main")) { XCTAssertTrue("\($0)".contains("main.cl is included twice"), "\($0)") }
+        XCTAssertThrowsError(try KernelSources.source(of: "main", directory: dir)) { XCTAssertTrue("\($0)".contains("main.cl is included twice"), "\($0)") }
     }
 
     func testUnknownDeviceListsWhatExists() {

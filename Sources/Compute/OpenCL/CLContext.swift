@@ -27,20 +27,22 @@ final class CLContext: @unchecked Sendable {
     private let lock = NSLock()
     private var programs: [String: cl_program] = [:]
     private var kernels: [String: cl_kernel] = [:]
-    /// Per-kernel device time; nil unless NASDIFF_PROFILE=1.
+    let settings: Settings
+    /// Per-kernel device time; nil unless `settings.profile`.
     let profile: KernelProfile?
     /// Kernels enqueued so far (tests check that fused and batched paths take the launches they claim).
     private(set) var launches = 0
 
-    init(_ info: OpenCLDeviceInfo) throws {
+    init(_ info: OpenCLDeviceInfo, settings: Settings) throws {
         self.info = info
+        self.settings = settings
         var rc: cl_int = 0
         var dev: cl_device_id? = info.id
         guard let ctx = clCreateContext(nil, 1, &dev, nil, nil, &rc), rc == CL_SUCCESS else {
             throw ComputeError.openCL(call: "clCreateContext", code: rc)
         }
         context = ctx
-        profile = KernelProfile.enabledByEnvironment ? KernelProfile() : nil
+        profile = settings.profile ? KernelProfile() : nil
         let properties = cl_command_queue_properties(profile == nil ? 0 : CL_QUEUE_PROFILING_ENABLE)
         guard let q = clCreateCommandQueue(ctx, info.id, properties, &rc), rc == CL_SUCCESS else {
             clReleaseContext(ctx)
@@ -101,10 +103,10 @@ final class CLContext: @unchecked Sendable {
     }
 
     /// Whether the GEMMs run on tensor cores (Kernels/linear_tc.cl): an sm_80+ NVIDIA GPU whose
-    /// compiler accepts the inline PTX, unless NASDIFF_TENSOR_CORES=0. A build failure is not an error:
+    /// compiler accepts the inline PTX, unless the settings turn them off. A build failure is not an error:
     /// it is reported once on stderr and the float32 kernels of linear.cl are used instead.
     private(set) lazy var tensorCoreGEMM: Bool = {
-        guard info.hasTensorCores, ProcessInfo.processInfo.environment["NASDIFF_TENSOR_CORES"] != "0" else { return false }
+        guard info.hasTensorCores, settings.tensorCores else { return false }
         do {
             _ = try kernel(file: "linear_tc", name: "gemm_tc_nt_64")
             return true
@@ -114,15 +116,8 @@ final class CLContext: @unchecked Sendable {
         }
     }()
 
-    /// Warps per 64×64 tensor-core tile, M × N (Kernels/linear_tc.cl): 2 × 2 unless NASDIFF_TC_WARPS
-    /// says otherwise (e.g. "2x4"), for measuring variants. M divides 4 and N divides 8.
-    static let tensorCoreWarps: (m: Int, n: Int) = {
-        let parts = (ProcessInfo.processInfo.environment["NASDIFF_TC_WARPS"] ?? "").split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, [1, 2, 4].contains(parts[0]), [1, 2, 4, 8].contains(parts[1]) else { return (2, 2) }
-        return (parts[0], parts[1])
-    }()
-    /// Work-items per tensor-core group.
-    var tensorCoreThreads: Int { 32 * Self.tensorCoreWarps.m * Self.tensorCoreWarps.n }
+    /// Work-items per tensor-core group: 32 per warp of the tile (Kernels/linear_tc.cl).
+    var tensorCoreThreads: Int { 32 * settings.tensorCoreWarps.m * settings.tensorCoreWarps.n }
 
     // MARK: programs and kernels
 
@@ -143,7 +138,7 @@ final class CLContext: @unchecked Sendable {
 
     private func programLocked(_ file: String) throws -> cl_program {
         if let p = programs[file] { return p }
-        let source = try KernelSources.source(of: file)
+        let source = try KernelSources.source(of: file, directory: settings.kernelsDirectory)
         var rc: cl_int = 0
         let program: cl_program? = source.withCString { cstr in
             var ptr: UnsafePointer<CChar>? = cstr
@@ -156,8 +151,8 @@ final class CLContext: @unchecked Sendable {
         var options = "-cl-std=CL1.2 -cl-mad-enable -DDEVICE_IS_GPU=\(info.isGPU ? 1 : 0) -DNVIDIA_TENSOR_CORES=\(nativeTensorCores ? 1 : 0)"
         // Tuning knobs of the tensor-core GEMMs (see Kernels/linear_tc.cl), for measuring variants.
         if file == "linear_tc" {
-            options += " -DTC_WARPS_M=\(Self.tensorCoreWarps.m) -DTC_WARPS_N=\(Self.tensorCoreWarps.n)"
-            if let extra = ProcessInfo.processInfo.environment["NASDIFF_TC_OPTIONS"] { options += " " + extra }
+            options += " -DTC_WARPS_M=\(settings.tensorCoreWarps.m) -DTC_WARPS_N=\(settings.tensorCoreWarps.n)"
+            if let extra = settings.tensorCoreOptions { options += " " + extra }
             if let emulation = info.tensorCoreEmulation { options += " " + emulation }
         }
         rc = clBuildProgram(program, 1, &dev, options, nil, nil)
@@ -166,7 +161,7 @@ final class CLContext: @unchecked Sendable {
             clReleaseProgram(program)
             throw ComputeError.kernelBuildFailed(file: file, device: info.name, log: log)
         }
-        if ProcessInfo.processInfo.environment["NASDIFF_BUILD_LOG"] == "1" {   // e.g. ptxas's register counts with -cl-nv-verbose
+        if settings.buildLog {   // e.g. ptxas's register counts with -cl-nv-verbose
             FileHandle.standardError.write(Data("build log of \(file).cl on \(info.name) (\(options)):\n\(buildLog(program))\n".utf8))
         }
         programs[file] = program

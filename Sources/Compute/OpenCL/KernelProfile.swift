@@ -13,7 +13,6 @@ public struct KernelTime: Sendable {
 }
 
 final class KernelProfile: @unchecked Sendable {
-    static var enabledByEnvironment: Bool { ProcessInfo.processInfo.environment["NASDIFF_PROFILE"] == "1" }
 
     private var pending: [(String, cl_event)] = []
     private var totals: [String: (calls: Int, ns: UInt64)] = [:]

@@ -38,13 +38,10 @@ public extension Device {
     /// sampling workspaces need no e1/e2: 2 × 50 MB per layer set for the dinas preset at 384 graphs).
     func fusesEdgeAttention(n: Int) -> Bool {
         guard let cl else { return false }
-        return fusedEdgeAttentionEnabled && cl.info.isGPU && n > 0 && 64 % n == 0
+        return settings.fusedEdgeAttention && cl.info.isGPU && n > 0 && 64 % n == 0
     }
 }
 
-/// NASDIFF_FUSED_EDGE_ATTENTION=0 keeps the edge linears and the attention apart on a GPU too, to
-/// measure what the fusion gains.
-let fusedEdgeAttentionEnabled = ProcessInfo.processInfo.environment["NASDIFF_FUSED_EDGE_ATTENTION"] != "0"
 
 extension Device {
     /// `fused` overrides the choice (tests run the fused kernel on PoCL).

@@ -195,7 +195,7 @@ extension Device {
     /// 223 registers per item (Benchmarks/RESULTS.md).
     func gemmPlan(_ cl: CLContext, m: Int, n: Int, k: Int, members: Int = 1, tile: Int? = nil, slices: Int? = nil) -> GEMMPlan {
         GEMMPlan.choose(m: m, n: n, k: k, members: members, computeUnits: cl.info.computeUnits,
-                        tile: cl.tensorCoreGEMM ? 64 : tile ?? GEMMPlan.tileOverride, slices: slices)
+                        tile: cl.tensorCoreGEMM ? 64 : tile ?? cl.settings.gemmTile, slices: slices)
     }
 
     /// The kernel of a tiled GEMM and its launch sizes.
@@ -265,10 +265,6 @@ struct GEMMPlan: Equatable {
     let slices: Int
     /// K range per slice, a multiple of the kernel's k-step (16).
     let kChunk: Int
-
-    /// NASDIFF_GEMM_TILE=64 or 128 forces the float32 GPU GEMMs' tile edge, for measuring the choice below.
-    static let tileOverride: Int? = ProcessInfo.processInfo.environment["NASDIFF_GEMM_TILE"].flatMap(Int.init)
-        .flatMap { [64, 128].contains($0) ? $0 : nil }
 
     /// 128-tiles when there are at least two per compute unit (at ≤ 128 registers per work-item an
     /// H100 SM holds two 256-work-item groups); else 64-tiles; and when even those leave compute units idle and K is long,

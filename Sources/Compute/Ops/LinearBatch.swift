@@ -37,9 +37,7 @@ public extension Device {
     }
 }
 
-/// NASDIFF_BATCHED_LINEAR=0 runs batched members one by one everywhere, to measure what batching gains.
-let batchedLinearEnabled = ProcessInfo.processInfo.environment["NASDIFF_BATCHED_LINEAR"] != "0"
-
+/// `settings.batchedLinear` false runs batched members one by one everywhere, to measure what batching gains.
 extension Device {
     func linearForward(_ members: [LinearForwardOperands], rows: Int, inDim: Int, outDim: Int,
                        mask: RowMask?, relu: Bool, shape: LinearKernelShape?) throws {
@@ -49,7 +47,7 @@ extension Device {
                                   rows: rows, inDim: inDim, outDim: outDim, mask: mask, relu: relu, shape: shape)
             }
         }
-        guard members.count > 1, batchedLinearEnabled, let cl, case .gpu(let tile, let slices) = shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu),
+        guard members.count > 1, settings.batchedLinear, let cl, case .gpu(let tile, let slices) = shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu),
               let c = GEMMBatch.stride(members.map(\.out), apart: rows * outDim),
               let a = GEMMBatch.stride(members.map(\.inp), apart: 0),
               let b = GEMMBatch.stride(members.map(\.weight), apart: 0),
@@ -73,7 +71,7 @@ extension Device {
             }
         }
         let dinps = members.compactMap(\.dinp), sharedDinp = dinps.count == members.count && GEMMBatch.stride(dinps, apart: 0) == 0
-        guard members.count > 1, batchedLinearEnabled, let cl, case .gpu(let tile, let slices) = shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu),
+        guard members.count > 1, settings.batchedLinear, let cl, case .gpu(let tile, let slices) = shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu),
               let dw = GEMMBatch.stride(members.map(\.dweight), apart: outDim * inDim),
               let dout = GEMMBatch.stride(members.map(\.dout), apart: 0),
               let inp = GEMMBatch.stride(members.map(\.inp), apart: 0),
