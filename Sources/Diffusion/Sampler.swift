@@ -9,14 +9,6 @@ import Model
 // The per-step matrices are uploaded and the y inputs embedded once, before the loop; the host only
 // reads the final classes.
 
-public enum Guidance: Sendable, Equatable {
-    /// DiNAS: logits = (1+w)·f(c) − w·f(∅), all conditions in one conditional pass.
-    case joint(weight: Double)
-    /// logits = f(∅) + Σ_k (1 + w_k)·(f(c_k) − f(∅)), one pass per condition (weights from the
-    /// targets). With one condition this equals joint guidance with the same w.
-    case composed
-}
-
 public struct SamplingOptions: Sendable {
     public var batch = 192
     /// Denoising steps; T (the trained number) is ancestral sampling, fewer is strided.

@@ -34,11 +34,14 @@ public struct MetricInfo: Codable, Sendable, Hashable {
 
 public enum BenchmarkTableError: Error, CustomStringConvertible, Equatable {
     case unknownMetric(table: String, metric: String, known: [String])
+    case badFraction(flag: String, text: String)
 
     public var description: String {
         switch self {
         case let .unknownMetric(table, metric, known):
             return "the \(table) table has no metric '\(metric)'; it has: \(known.joined(separator: ", "))"
+        case let .badFraction(flag, text):
+            return "\(flag) \(text): expected METRIC:P% with 0 < P < 100, e.g. cifar10-valid:1%"
         }
     }
 }
@@ -97,6 +100,19 @@ public struct BenchmarkTable: Sendable {
         var best = 0
         for r in values.indices where direction.prefers(values[r], over: values[best]) { best = r }
         return best
+    }
+
+    /// The rows of the best P % by a metric, from "METRIC:P%" (e.g. "cifar10-valid:1%": what a
+    /// held-out test leaves out of training); `flag` names the option in the error.
+    public func bestRows(parsing text: String, flag: String) throws -> Set<Int> {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, parts[1].hasSuffix("%"), let p = Double(parts[1].dropLast()), p > 0, p < 100 else {
+            throw BenchmarkTableError.badFraction(flag: flag, text: text)
+        }
+        let info = try metric(named: String(parts[0]))
+        let col = try column(info.name)
+        let order = col.indices.filter { col[$0].isFinite }.sorted { info.direction.prefers(col[$0], over: col[$1]) }
+        return Set(order.prefix(Int((Double(order.count) * p / 100).rounded())))
     }
 
     private func index(of name: String) throws -> Int {

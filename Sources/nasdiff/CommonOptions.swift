@@ -59,14 +59,15 @@ struct DataOption: ParsableArguments {
 /// The default --checkpoint: a small NB201 model trained with two conditions, shipped in the repository.
 let bundledCheckpoint = "Models/nb201-small.safetensors"
 
-/// Writes text to a temporary file and renames it, so a reader never sees half a file.
-func writeAtomically(_ text: String, to path: String) throws {
-    try requireWritable(path, flag: "--out")
+/// Writes text to a temporary file and renames it, so a reader never sees half a file; `flag` names
+/// the option in an error.
+func writeAtomically(_ text: String, to path: String, flag: String = "--out") throws {
+    try requireWritable(path, flag: flag)
     let tmp = path + ".tmp-\(getpid())"
     do { try text.write(toFile: tmp, atomically: false, encoding: .utf8) } catch {
-        throw CommandError("--out \(path): cannot write it: \(error.localizedDescription)")
+        throw CommandError("\(flag) \(path): cannot write it: \(error.localizedDescription)")
     }
-    guard rename(tmp, path) == 0 else { throw CommandError("--out \(path): cannot write it: \(String(cString: strerror(errno)))") }
+    guard rename(tmp, path) == 0 else { throw CommandError("\(flag) \(path): cannot write it: \(String(cString: strerror(errno)))") }
 }
 
 /// Makes `path`'s folder and checks a file can be created there, so that a long run fails at its

@@ -102,10 +102,10 @@ struct Evaluate: ParsableCommand {
         print(report.renderText(), terminator: "")
 
         if let jsonOut {
-            try write(try report.jsonData(), to: jsonOut, what: "--json")
+            try writeAtomically(String(decoding: try report.jsonData(), as: UTF8.self), to: jsonOut, flag: "--json")
         }
         if let plotOut, let table {
-            try write(Data(try TradeOffPlot.svg(report: report, table: table).utf8), to: plotOut, what: "--plot")
+            try writeAtomically(try TradeOffPlot.svg(report: report, table: table), to: plotOut, flag: "--plot")
         }
         // A file of which no line parses is the wrong file: a script must not read its empty report as a result.
         if report.validity.samples == 0, !report.malformedLines.isEmpty {
@@ -124,14 +124,5 @@ struct Evaluate: ParsableCommand {
             data = contents
         }
         return String(decoding: data, as: UTF8.self).components(separatedBy: "\n")
-    }
-
-    /// Writes to a temporary file beside the target, then renames: nothing is ever half-written.
-    private func write(_ data: Data, to path: String, what: String) throws {
-        do {
-            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw CommandError("\(what): cannot write '\(path)': \(error.localizedDescription)")
-        }
     }
 }

@@ -133,7 +133,7 @@ struct PredictorRank: ParsableCommand {
         }
         let better: (Double, Double) -> Bool = p.record.direction == .higherIsBetter ? { $0 > $1 } : { $0 < $1 }
         let order = predicted.indices.sorted { better(predicted[$0], predicted[$1]) }
-        let lines = try order.prefix(count).map { try sampleLine(archs[$0], space: space, table: table) }
+        let lines = try order.prefix(count).map { try SampleLine.json(archs[$0], space: space, table: table) }
         let text = lines.joined(separator: "\n") + "\n"
         if out == "-" { FileHandle.standardOutput.write(Data(text.utf8)) } else { try writeAtomically(text, to: out) }
         stderr("ranked \(graphs.count) distinct cells by \(p.record.metric); wrote the best \(min(count, graphs.count))")

@@ -40,49 +40,13 @@ struct SampleCommand: ParsableCommand {
     func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1 (got \(count))") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
-        _ = try guidanceAndWeights()
-        _ = try predictorWeights()
+        do {
+            _ = try Guidance.parse(mode: guidance, weights: weight, conditions: conditions.count)
+            _ = try Guidance.predictorWeights(predictorWeight, count: predictors.count)
+        } catch { throw ValidationError("\(error)") }
         if PredictorGuidanceMode(rawValue: predictorGuidance) == nil {
             throw ValidationError("--predictor-guidance \(predictorGuidance): use exact or first-order")
         }
-    }
-
-    /// Comma-separated finite numbers.
-    private func weightList(_ text: String, flag: String) throws -> [Double] {
-        try text.split(separator: ",").map {
-            guard let w = Double($0.trimmingCharacters(in: .whitespaces)), w.isFinite else {
-                throw ValidationError("\(flag): '\($0)' is not a finite number")
-            }
-            return w
-        }
-    }
-
-    /// The weight λ of each --predictor.
-    private func predictorWeights() throws -> [Double] {
-        let weights = try weightList(predictorWeight, flag: "--predictor-weight")
-        guard weights.count == 1 || weights.count == predictors.count else {
-            throw ValidationError("--predictor-weight: give one weight, or one per --predictor (\(predictors.count))")
-        }
-        return predictors.indices.map { weights.count == 1 ? weights[0] : weights[$0] }
-    }
-
-    /// The guidance mode and the weight of each --condition (all the same for joint guidance).
-    private func guidanceAndWeights() throws -> (Guidance, [Double]) {
-        let weights = try weightList(weight, flag: "--weight")
-        let mode: Guidance
-        switch guidance {
-        case "joint":
-            guard weights.count == 1 else { throw ValidationError("--weight: joint guidance takes one weight") }
-            mode = .joint(weight: weights[0])
-        case "composed":
-            guard weights.count == 1 || weights.count == conditions.count else {
-                throw ValidationError("--weight: composed guidance takes one weight, or one per --condition (\(conditions.count))")
-            }
-            mode = .composed
-        default:
-            throw ValidationError("--guidance \(guidance): use joint or composed")
-        }
-        return (mode, conditions.indices.map { weights.count == 1 ? weights[0] : weights[$0] })
     }
 
     func run() throws {
@@ -96,10 +60,10 @@ struct SampleCommand: ParsableCommand {
         options.steps = steps
         options.seed = seed
         options.supportThreshold = supportThreshold
-        let (mode, weights) = try guidanceAndWeights()
+        let (mode, weights) = try Guidance.parse(mode: guidance, weights: weight, conditions: conditions.count)
         options.guidance = mode
         options.targets = try zip(conditions, weights).map { try ConditionTarget(parsing: $0, conditions: record.conditions, weight: $1) }
-        options.predictors = try zip(predictors, try predictorWeights()).map { path, weight in
+        options.predictors = try zip(predictors, try Guidance.predictorWeights(predictorWeight, count: predictors.count)).map { path, weight in
             let p = try Predictor.read(from: path)
             try p.requireCompatible(with: record, path: path)
             return PredictorGuide(predictor: p, weight: weight)
@@ -136,7 +100,7 @@ struct SampleCommand: ParsableCommand {
         if out != "-" {
             try writeAtomically(sideFile(checkpointPath: checkpointPath, options: options, space: entry.space, devices: devices,
                                          written: graphs.count, finished: finished.count == batches, seconds: seconds),
-                                to: sideFilePath)
+                                to: sideFilePath, flag: "--out (its side file)")
         }
         let space = entry.space
         let archs = graphs.map { GeneratedArchitecture.graph(GraphTensors.graph(nodes: $0.nodes, pairs: $0.pairs, n: model.config.maxNodes, nodeCount: $0.nodeCount)) }
@@ -208,7 +172,7 @@ final class SampleWriter: @unchecked Sendable {
         guard failure == nil, written < count else { return }
         do {
             let lines = try batch.prefix(count - written).map {
-                try sampleLine(GraphTensors.graph(nodes: $0.nodes, pairs: $0.pairs, n: maxNodes, nodeCount: $0.nodeCount), space: space, table: table)
+                try SampleLine.json(GraphTensors.graph(nodes: $0.nodes, pairs: $0.pairs, n: maxNodes, nodeCount: $0.nodeCount), space: space, table: table)
             }
             try handle.write(contentsOf: Data((lines.joined(separator: "\n") + "\n").utf8))
             if path != "-" { try handle.synchronize() }
@@ -226,28 +190,6 @@ final class SampleWriter: @unchecked Sendable {
 
 /// λ when --predictor-weight is not given, chosen by the sweep in Benchmarks/RESULTS.md.
 let defaultPredictorWeight = 100.0
-
-/// One JSON line for a sampled graph.
-func sampleLine(_ g: ArchGraph, space: any SearchSpace, table: BenchmarkTable?) throws -> String {
-    var obj: [String: Any] = ["ops": g.ops, "adjacency": (0..<g.nodeCount).map { i in (0..<g.nodeCount).map { g.hasEdge(i, $0) ? 1 : 0 } }]
-    if let why = space.invalidReason(g) {
-        obj["valid"] = false
-        obj["reason"] = why.reason
-    } else {
-        obj["valid"] = true
-        let standard = try space.decode(g)
-        obj["arch"] = standard
-        if let naslib = space.naslibEncoding(standard) { obj["naslib"] = naslib }
-        if let table, let row = table.row(ofStandard: standard) {
-            // NB201's arch index as a number (what its API takes).
-            if let i = Int(table.keys[row]) { obj["index"] = i }
-            var metrics: [String: Any] = [:]
-            for m in table.metrics { let v = try table.value(m.name, row: row); if v.isFinite { metrics[m.name] = v } }
-            obj["metrics"] = metrics
-        }
-    }
-    return String(decoding: try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys]), as: UTF8.self)
-}
 
 /// How many valid samples meet each asked-for condition, and the mean of its metric.
 func conditionSummary(_ archs: [GeneratedArchitecture], _ targets: [ConditionTarget], _ conditions: [ConditionSpec],

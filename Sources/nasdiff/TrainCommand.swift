@@ -74,7 +74,7 @@ struct TrainCommand: ParsableCommand {
         let conds = try resumeFrom?.record.conditions ?? conditions.map { try ConditionSpec(parsing: $0, table: table) }
         var exclude = Set<Int>()
         if let holdout = holdoutTop {
-            exclude = try heldOutRows(holdout, table: table)
+            exclude = try table.bestRows(parsing: holdout, flag: "--holdout-top")
             stderr("held out \(exclude.count) rows: the top \(holdout) of the table")
         }
         if let r = resumeFrom { exclude = Set(0..<table.rowCount).subtracting(r.record.trainingRows) }
@@ -110,18 +110,4 @@ struct TrainCommand: ParsableCommand {
         }
         status.show("done: \(trainer.record.step) steps, checkpoint \(out)", final: true)
     }
-}
-
-/// Rows of the best P% of the table by a metric ("METRIC:P%").
-func heldOutRows(_ text: String, table: BenchmarkTable) throws -> Set<Int> {
-    let parts = text.split(separator: ":")
-    guard parts.count == 2, parts[1].hasSuffix("%"), let p = Double(parts[1].dropLast()), p > 0, p < 100 else {
-        throw ValidationError("--holdout-top \(text): expected METRIC:P%, e.g. cifar10-valid:1%")
-    }
-    let info = try table.metric(named: String(parts[0]))
-    let col = try table.column(info.name)
-    let order = col.indices.filter { col[$0].isFinite }.sorted {
-        info.direction == .higherIsBetter ? col[$0] > col[$1] : col[$0] < col[$1]
-    }
-    return Set(order.prefix(Int((Double(order.count) * p / 100).rounded())))
 }

@@ -42,19 +42,6 @@ final class OutputPathTests: XCTestCase {
             }
         }
     }
-
-    /// The benchmark keys a NAS user passes on: NB201's arch index as a number and NASLib's op indices
-    /// (row 1 of nb201_accuracy.csv: arch index 1, naslib_tuple "(2, 2, 0, 4, 2, 0)"), TransNAS's NASLib tuple.
-    func testSampleLinesCarryTheBenchmarkKey() throws {
-        let (nb201, nb201Table) = try DataOption.parse([]).loadSpace("nb201"), (transnas, transnasTable) = try DataOption.parse([]).loadSpace("transnas-micro")
-        let row = nb201Table.keys.firstIndex(of: "1")!
-        let a = try JSONSerialization.jsonObject(with: Data(try sampleLine(try nb201.encode(nb201Table.standards[row]), space: nb201, table: nb201Table).utf8)) as! [String: Any]
-        XCTAssertEqual(a["index"] as? Int, 1)
-        XCTAssertEqual(a["naslib"] as? String, "(2, 2, 0, 4, 2, 0)")
-        let b = try JSONSerialization.jsonObject(with: Data(try sampleLine(try transnas.encode(transnasTable.standards[7]), space: transnas, table: transnasTable).utf8)) as! [String: Any]
-        XCTAssertEqual(b["naslib"] as? String, transnasTable.keys[7])
-        XCTAssertTrue(transnasTable.keys[7].hasPrefix("("), transnasTable.keys[7])
-    }
 }
 
 /// The sample summary says how many samples meet every asked-for condition at once, and the table's

@@ -55,3 +55,29 @@ final class OptionValidationTests: XCTestCase {
         }
     }
 }
+
+/// --guidance, --weight and --predictor-weight as the sampler reads them: one weight for all, or one per
+/// condition (composed) or predictor; anything else refused naming the flag.
+final class GuidanceParsingTests: XCTestCase {
+    func testWeightsPerConditionAndPredictor() throws {
+        let (joint, jw) = try Guidance.parse(mode: "joint", weights: "2", conditions: 2)
+        XCTAssertEqual(joint, .joint(weight: 2))
+        XCTAssertEqual(jw, [2, 2])
+        let (composed, cw) = try Guidance.parse(mode: "composed", weights: "1, 3", conditions: 2)
+        XCTAssertEqual(composed, .composed)
+        XCTAssertEqual(cw, [1, 3])
+        XCTAssertEqual(try Guidance.predictorWeights("100", count: 3), [100, 100, 100])
+        XCTAssertEqual(try Guidance.predictorWeights("5,-1", count: 2), [5, -1])
+        let refused: [(() throws -> Any, String)] = [
+            ({ try Guidance.parse(mode: "joint", weights: "1,2", conditions: 2) }, "--weight"),
+            ({ try Guidance.parse(mode: "composed", weights: "1,2,3", conditions: 2) }, "--weight"),
+            ({ try Guidance.parse(mode: "classifier", weights: "1", conditions: 1) }, "--guidance"),
+            ({ try Guidance.parse(mode: "joint", weights: "nan", conditions: 1) }, "--weight"),
+            ({ try Guidance.predictorWeights("1,2", count: 3) }, "--predictor-weight"),
+            ({ try Guidance.predictorWeights("inf", count: 1) }, "--predictor-weight"),
+        ]
+        for (body, flag) in refused {
+            XCTAssertThrowsError(try body()) { XCTAssertTrue("\($0)".hasPrefix(flag), "\($0)") }
+        }
+    }
+}
