@@ -42,14 +42,12 @@ struct BatchBuilder {
         for (b, gi) in graphs.enumerated() {
             let graph = data.graphs[gi]
             let t = fixedT?[b] ?? Int.random(in: 0...schedule.steps, using: &rng)
-            // Conditions (then t/T) in y.
-            var col = 0
-            for k in conditions.indices {
-                let drop = dropConditions && Double.random(in: 0..<1, using: &rng) < options.nullProbability
-                if !drop { h.y0[b * model.conditionWidth + col + data.conditionClasses[k][gi]] = 1 }
-                col += conditions[k].width
+            // Conditions, each dropped to null with probability p (then t/T) in y.
+            let classes: [Int?] = conditions.indices.map { k in
+                dropConditions && Double.random(in: 0..<1, using: &rng) < options.nullProbability ? nil : data.conditionClasses[k][gi]
             }
-            if model.timestep { h.y0[b * model.conditionWidth + col] = Float(t) / Float(schedule.steps) }
+            let y = ConditionSpec.yRow(conditions, classes: classes, timestep: model.timestep ? Float(t) / Float(schedule.steps) : nil)
+            h.y0.replaceSubrange((b * model.conditionWidth)..<(b * model.conditionWidth + y.count), with: y)
             noiser.write(graph, t: t, slot: b, into: &h, rng: &rng)
         }
         return h

@@ -168,3 +168,18 @@ public enum DiffusionError: Error, CustomStringConvertible, Equatable {
         }
     }
 }
+
+extension ConditionSpec {
+    /// One row of the y input, the layout training and sampling share: for each condition in order, a
+    /// one-hot of its class (all zero: the null condition), then t/T when the model reads the timestep.
+    public static func yRow(_ conditions: [ConditionSpec], classes: [Int?], timestep: Float?) -> [Float] {
+        var row = [Float](repeating: 0, count: conditions.map(\.width).reduce(0, +) + (timestep == nil ? 0 : 1))
+        var col = 0
+        for (c, k) in zip(conditions, classes) {
+            if let k { row[col + k] = 1 }
+            col += c.width
+        }
+        if let timestep { row[col] = timestep }
+        return row
+    }
+}

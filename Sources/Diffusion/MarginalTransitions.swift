@@ -31,4 +31,10 @@ public struct MarginalTransitions: Codable, Sendable, Equatable {
     public func transition(_ schedule: NoiseSchedule, from s: Int, to t: Int) -> [Float] {
         matrix(keep: schedule.alphaBars[t] / schedule.alphaBars[s])
     }
+
+    /// What the reverse-step kernel reads for the move from t back to s < t: Q_{s→t}, Q̄_s and Q̄_t, one
+    /// after the other (the posterior q(z_s | z_t, x_0) needs all three).
+    public func reverseStepMatrices(_ schedule: NoiseSchedule, from s: Int, to t: Int) -> [Float] {
+        transition(schedule, from: s, to: t) + cumulative(schedule, s) + cumulative(schedule, t)
+    }
 }

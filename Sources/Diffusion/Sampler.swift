@@ -86,73 +86,16 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
                             stopRequested: () -> Bool = { false }) throws -> [SampledGraph] {
         let c = model.config, d = device, n = c.maxNodes, b = options.batch, dX = c.nodeClasses
         try options.validate(trainedSteps: record.schedule.steps)
-        let conditions = record.conditions
-        let passes: Int
-        switch options.guidance {
-        case _ where options.targets.isEmpty: passes = 1
-        case .joint: passes = 2
-        case .composed: passes = 1 + options.targets.count
-        }
-        let times = Self.timesteps(total: record.schedule.steps, steps: options.steps ?? record.schedule.steps)
-        let stepCount = times.count - 1
-        let seed = options.seed &+ UInt64(batchIndex) &* 0x9E37_79B9_7F4A_7C15
+        let plan = SamplingPlan(record: record, options: options, batchIndex: batchIndex)
+        let passes = plan.passes, times = plan.times, stepCount = plan.stepCount, seed = plan.seed, counts = plan.nodeCounts
         let w = try model.makeWorkspace(device: d, capacity: passes * b, training: false)
-
-        // Node counts and the mask (the same for every pass).
-        var rng = SplitMix64(seed)
-        let hist = record.nodeCountHistogram
-        let totalGraphs = hist.reduce(0, +)
-        var counts: [Int] = []
-        var mask = [Float](repeating: 0, count: passes * b * n)
-        for g in 0..<b {
-            var u = Int.random(in: 0..<max(totalGraphs, 1), using: &rng), m = n
-            for (k, h) in hist.enumerated() { if u < h { m = k; break }; u -= h }
-            counts.append(m)
-            for p in 0..<passes { for i in 0..<m { mask[(p * b + g) * n + i] = 1 } }
-        }
-        try d.upload(mask, to: w.nodeMask.sub(0, mask.count))
-
-        // Per-step y inputs, one row per pass (every graph of a pass has the same y), embedded once;
-        // the matrices uploaded once.
-        let W = c.conditionWidth
-        let ySize = passes * W
-        var ys = [Float](repeating: 0, count: stepCount * ySize)
-        let xT = MarginalTransitions(marginal: record.nodeMarginal), eT = MarginalTransitions(marginal: record.edgeMarginal)
-        var mats: [Float] = []
-        for k in 0..<stepCount {
-            let t = times[k], s = times[k + 1]
-            for p in 1..<max(passes, 1) {
-                let active: [ConditionTarget]
-                if case .composed = options.guidance { active = [options.targets[p - 1]] } else { active = options.targets }
-                var col = 0
-                for (ci, cond) in conditions.enumerated() {
-                    if let target = active.first(where: { $0.conditionIndex == ci }) { ys[k * ySize + p * W + col + target.targetClass] = 1 }
-                    col += cond.width
-                }
-            }
-            if record.model.timestep {
-                for p in 0..<passes { ys[k * ySize + p * W + W - 1] = Float(t) / Float(record.schedule.steps) }
-            }
-            mats += xT.transition(record.schedule, from: s, to: t) + xT.cumulative(record.schedule, s) + xT.cumulative(record.schedule, t)
-            mats += eT.transition(record.schedule, from: s, to: t) + eT.cumulative(record.schedule, s) + eT.cumulative(record.schedule, t)
-        }
-        let embedded = try model.embedConditions(parameters, y: d.makeBuffer(ys).all, rows: stepCount * passes)
-        let matAll = try d.makeBuffer(mats)
-        let matStride = 3 * dX * dX + 3 * 4
-
-        // Guidance as (a, b) per conditional pass (Device.reverseStep): joint is (1 + w)·f(c) − w·f(∅);
-        // composed accumulates f(∅)·(1 − Σ(1+w_k)) + Σ (1+w_k)·f(c_k) over the passes.
-        var mixValues: [Float] = []
-        if passes > 1 {
-            switch options.guidance {
-            case .joint(let weight): mixValues = [Float(1 + weight), Float(-weight)]
-            case .composed:
-                let sum = options.targets.reduce(0) { $0 + 1 + $1.weight }
-                for (p, target) in options.targets.enumerated() { mixValues += [Float(1 + target.weight), p == 0 ? Float(1 - sum) : 1] }
-            }
-        }
-        let mix = try d.makeBuffer(mixValues)
-        let threshold = passes > 1 ? options.supportThreshold : 0
+        try d.upload(plan.nodeMask, to: w.nodeMask.sub(0, plan.nodeMask.count))
+        // The y rows embedded and the matrices uploaded once, before the loop.
+        let embedded = try model.embedConditions(parameters, y: d.makeBuffer(plan.yRows).all, rows: stepCount * passes)
+        let matAll = try d.makeBuffer(plan.matrices)
+        let matStride = plan.matrixStride
+        let mix = try d.makeBuffer(plan.mix)
+        let threshold = plan.supportThreshold
 
         // State: class indices of nodes and pairs. Pair rows below the diagonal read the draw of the row
         // above it, so pairs alternate between two buffers.
