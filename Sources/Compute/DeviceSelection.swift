@@ -67,6 +67,21 @@ public enum DeviceSelection {
         return Device(settings: settings)
     }
 
+    /// The devices a sampling run shards its batches over: a comma-separated list, "gpus" for every GPU,
+    /// or — with neither a request nor the settings' device — every GPU when there are several; else
+    /// the one device `device(request:)` picks.
+    public static func shardDevices(request: String?, settings: Settings = .process) throws -> [Device] {
+        if let request, request.contains(",") {
+            return try request.split(separator: ",").map { try device(request: String($0), settings: settings) }
+        }
+        if request == "gpus" || (request == nil && settings.device == nil) {
+            let gpus = try allGPUs(settings: settings)
+            if gpus.count > 1 || (request == "gpus" && !gpus.isEmpty) { return gpus }
+            if request == "gpus" { throw ComputeError.unknownDevice(requested: "gpus", available: ["swift (no OpenCL GPU found)"]) }
+        }
+        return [try device(request: request, settings: settings)]
+    }
+
     /// Every OpenCL GPU, for sharding a batch across the GPUs of one box.
     public static func allGPUs(settings: Settings = .process) throws -> [Device] {
         try OpenCLDiscovery.devices().filter(\.isGPU).map { try Device(openCL: $0, settings: settings) }

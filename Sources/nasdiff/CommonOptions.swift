@@ -11,19 +11,8 @@ struct DeviceOption: ParsableArguments {
 
     func make() throws -> Device { try DeviceSelection.device(request: device) }
 
-    /// The devices to shard sampling over: a comma-separated --device list, 'gpus', or — with no
-    /// --device and no NASDIFF_DEVICE — every GPU when there are several.
-    func makeAll() throws -> [Device] {
-        if let device, device.contains(",") {
-            return try device.split(separator: ",").map { try DeviceSelection.device(request: String($0)) }
-        }
-        if device == "gpus" || (device == nil && Settings.process.device == nil) {
-            let gpus = try DeviceSelection.allGPUs()
-            if gpus.count > 1 || (device == "gpus" && !gpus.isEmpty) { return gpus }
-            if device == "gpus" { throw CommandError("--device gpus: no OpenCL GPU found (see `nasdiff devices`)") }
-        }
-        return [try make()]
-    }
+    /// The devices to shard sampling over (DeviceSelection.shardDevices).
+    func makeAll() throws -> [Device] { try DeviceSelection.shardDevices(request: device) }
 }
 
 struct DataOption: ParsableArguments {
