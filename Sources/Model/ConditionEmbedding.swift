@@ -30,12 +30,9 @@ extension GraphTransformer {
         let out = try d.makeBuffer(count: rows * (cxw + cew + c.dy))
         let e = ConditionEmbedding(cX: out.view(0, rows * cxw), cE: out.view(rows * cxw, rows * cew),
                                    yh: out.view(rows * (cxw + cew), rows * c.dy), rows: rows)
-        try cX1.forward(p, out: hidden, inp: y, rows: rows, relu: true)
-        try cX2.forward(p, out: e.cX, inp: hidden, rows: rows)
-        try cE1.forward(p, out: hidden, inp: y, rows: rows, relu: true)
-        try cE2.forward(p, out: e.cE, inp: hidden, rows: rows)
-        try yIn1.forward(p, out: hidden, inp: y, rows: rows, relu: true)
-        try yIn2.forward(p, out: e.yh, inp: hidden, rows: rows, relu: true)
+        try classX.forward(p, hidden: hidden, out: e.cX, inp: y, rows: rows)
+        try classE.forward(p, hidden: hidden, out: e.cE, inp: y, rows: rows)
+        try yIn.forward(p, hidden: hidden, out: e.yh, inp: y, rows: rows)
         return e
     }
 }

@@ -52,21 +52,14 @@ extension GraphTransformer {
         let o = w.out
         let last = w.acts(layer: layers.count - 1), dLast = w.dLayerActs[layers.count - 1]
         if let head {
-            let h = head.hidden.outDim
-            try head.out.backward(p, dinp: dO.headHidden, dout: dO.prediction, inp: o.headHidden, rows: g)
-            try d.reluBackward(dinp: dO.headPreReLU.sub(0, g * h), dout: dO.headHidden.sub(0, g * h), out: o.headHidden.sub(0, g * h))
-            try head.hidden.backward(p, dinp: dLast.yOut, dout: dO.headPreReLU, inp: last.yOut, rows: g)
+            try head.backward(p, o.head, dO.head, inp: last.yOut, dinp: dLast.yOut, rows: g)
         }
         if let m = outputs {
             try d.symmetrizePairsBackward(dinp: dO.eMasked, dout: dO.eLogits, graphs: g, n: n, dim: c.edgeClasses)
             try d.applyPairMask(dO.eMasked, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.edgeClasses, zeroDiagonal: true)
-            try m.e2.backward(p, dinp: dO.oeb, dout: dO.eMasked, inp: o.oeb, rows: re)
-            try d.reluBackward(dinp: dO.oea.sub(0, re * c.hiddenOutE), dout: dO.oeb.sub(0, re * c.hiddenOutE), out: o.oeb.sub(0, re * c.hiddenOutE))
-            try m.e1.backward(p, dinp: dLast.eOut, dout: dO.oea, inp: last.eOut, rows: re)
+            try m.e.backward(p, o.outE, dO.outE.with(out: dO.eMasked), inp: last.eOut, dinp: dLast.eOut, rows: re)
             try d.applyNodeMask(dO.xLogits, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.nodeClasses)
-            try m.x2.backward(p, dinp: dO.oxb, dout: dO.xLogits, inp: o.oxb, rows: rn)
-            try d.reluBackward(dinp: dO.oxa.sub(0, rn * c.hiddenOutX), dout: dO.oxb.sub(0, rn * c.hiddenOutX), out: o.oxb.sub(0, rn * c.hiddenOutX))
-            try m.x1.backward(p, dinp: dLast.xOut, dout: dO.oxa, inp: last.xOut, rows: rn)
+            try m.x.backward(p, o.outX, dO.outX.with(out: dO.xLogits), inp: last.xOut, dinp: dLast.xOut, rows: rn)
             // DiGress's residual: the logits include the one-hot inputs themselves.
             if let dX0, let dE0 {
                 try d.axpby(dX0.sub(0, rn * c.nodeClasses), dO.xLogits.sub(0, rn * c.nodeClasses), a: 1, b: 1)
@@ -88,31 +81,18 @@ extension GraphTransformer {
 
         // Input block.
         let cxw = c.dx - c.nodeEmbed, cew = c.de - c.edgeEmbed
-        try d.reluBackward(dinp: di.yc.sub(0, g * c.dy), dout: di.yh.sub(0, g * c.dy), out: i.yh.sub(0, g * c.dy))
-        try yIn2.backward(p, dinp: di.yb, dout: di.yc, inp: i.yb, rows: g)
-        try d.reluBackward(dinp: di.ya.sub(0, g * c.hiddenInY), dout: di.yb.sub(0, g * c.hiddenInY), out: i.yb.sub(0, g * c.hiddenInY))
-        try yIn1.backward(p, dinp: nil, dout: di.ya, inp: w.y0, rows: g)
+        try yIn.backward(p, i.yIn, di.yIn, inp: w.y0, dinp: nil, rows: g)
 
         try d.applyPairMask(di.e, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.de, zeroDiagonal: false)
         try d.symmetrizePairsBackward(dinp: di.eCat, dout: di.e, graphs: g, n: n, dim: c.de)
-        try d.concatBroadcastBackward(da: di.ed, db: di.cE, dout: di.eCat, graphs: g, positions: n * n, dimA: c.edgeEmbed, dimB: cew)
-        try cE2.backward(p, dinp: di.ceb, dout: di.cE, inp: i.ceb, rows: g)
-        try d.reluBackward(dinp: di.cea.sub(0, g * cew), dout: di.ceb.sub(0, g * cew), out: i.ceb.sub(0, g * cew))
-        try cE1.backward(p, dinp: nil, dout: di.cea, inp: w.y0, rows: g)
-        try d.reluBackward(dinp: di.ec.sub(0, re * c.edgeEmbed), dout: di.ed.sub(0, re * c.edgeEmbed), out: i.ed.sub(0, re * c.edgeEmbed))
-        try eIn2.backward(p, dinp: di.eb, dout: di.ec, inp: i.eb, rows: re)
-        try d.reluBackward(dinp: di.ea.sub(0, re * c.hiddenInE), dout: di.eb.sub(0, re * c.hiddenInE), out: i.eb.sub(0, re * c.hiddenInE))
-        try eIn1.backward(p, dinp: dE0, dout: di.ea, inp: w.e0, rows: re)
+        try d.concatBroadcastBackward(da: di.eIn.out, db: di.classE.out, dout: di.eCat, graphs: g, positions: n * n, dimA: c.edgeEmbed, dimB: cew)
+        try classE.backward(p, i.classE, di.classE, inp: w.y0, dinp: nil, rows: g)
+        try eIn.backward(p, i.eIn, di.eIn, inp: w.e0, dinp: dE0, rows: re)
 
         try d.applyNodeMask(di.x, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.dx)
-        try d.concatBroadcastBackward(da: di.xd, db: di.cX, dout: di.x, graphs: g, positions: n, dimA: c.nodeEmbed, dimB: cxw)
-        try cX2.backward(p, dinp: di.cxb, dout: di.cX, inp: i.cxb, rows: g)
-        try d.reluBackward(dinp: di.cxa.sub(0, g * cxw), dout: di.cxb.sub(0, g * cxw), out: i.cxb.sub(0, g * cxw))
-        try cX1.backward(p, dinp: nil, dout: di.cxa, inp: w.y0, rows: g)
-        try d.reluBackward(dinp: di.xc.sub(0, rn * c.nodeEmbed), dout: di.xd.sub(0, rn * c.nodeEmbed), out: i.xd.sub(0, rn * c.nodeEmbed))
-        try xIn2.backward(p, dinp: di.xb, dout: di.xc, inp: i.xb, rows: rn)
-        try d.reluBackward(dinp: di.xa.sub(0, rn * c.hiddenInX), dout: di.xb.sub(0, rn * c.hiddenInX), out: i.xb.sub(0, rn * c.hiddenInX))
-        try xIn1.backward(p, dinp: dX0, dout: di.xa, inp: w.x0, rows: rn)
+        try d.concatBroadcastBackward(da: di.xIn.out, db: di.classX.out, dout: di.x, graphs: g, positions: n, dimA: c.nodeEmbed, dimB: cxw)
+        try classX.backward(p, i.classX, di.classX, inp: w.y0, dinp: nil, rows: g)
+        try xIn.backward(p, i.xIn, di.xIn, inp: w.x0, dinp: dX0, rows: rn)
     }
 
     private func lossOnly(_ p: Parameters, _ w: Workspace, graphs g: Int, nodeCount: Int, pairCount: Int, edgeWeight: Float) throws -> Loss {

@@ -10,13 +10,10 @@ extension GraphTransformer {
     /// the backward reads).
     private func embedWorkspaceY(_ p: Parameters, _ w: Workspace, graphs g: Int) throws -> ConditionEmbedding {
         let i = w.inBlock
-        try cX1.forward(p, out: i.cxb, inp: w.y0, rows: g, relu: true)
-        try cX2.forward(p, out: i.cX, inp: i.cxb, rows: g)
-        try cE1.forward(p, out: i.ceb, inp: w.y0, rows: g, relu: true)
-        try cE2.forward(p, out: i.cE, inp: i.ceb, rows: g)
-        try yIn1.forward(p, out: i.yb, inp: w.y0, rows: g, relu: true)
-        try yIn2.forward(p, out: i.yh, inp: i.yb, rows: g, relu: true)
-        return ConditionEmbedding(cX: i.cX, cE: i.cE, yh: i.yh, rows: g)
+        try classX.forward(p, i.classX, inp: w.y0, rows: g)
+        try classE.forward(p, i.classE, inp: w.y0, rows: g)
+        try yIn.forward(p, i.yIn, inp: w.y0, rows: g)
+        return ConditionEmbedding(cX: i.classX.out, cE: i.classE.out, yh: i.yh, rows: g)
     }
 
     /// Computes `w.xLogits` and `w.eLogits` for the first `graphs` graphs of the workspace inputs.
@@ -33,17 +30,15 @@ extension GraphTransformer {
 
         // Node input: MLP, then in one pass the class embedding of y concatenated, positions added,
         // padding zeroed.
-        try xIn1.forward(p, out: i.xb, inp: w.x0, rows: rn, relu: true)
-        try xIn2.forward(p, out: i.xd, inp: i.xb, rows: rn, relu: true)
+        try xIn.forward(p, i.xIn, inp: w.x0, rows: rn)
         let y = try conditions ?? embedWorkspaceY(p, w, graphs: g)
         let perRow = g / y.rows   // graphs that share one row of y
-        try d.concatBroadcastForward(out: i.x, a: i.xd, b: y.cX, graphs: y.rows, positions: perRow * n, dimA: c.nodeEmbed, dimB: cxw,
+        try d.concatBroadcastForward(out: i.x, a: i.xIn.out, b: y.cX, graphs: y.rows, positions: perRow * n, dimA: c.nodeEmbed, dimB: cxw,
                                      positional: (w.positional.all, n), mask: RowMask(nodeMask: w.nodeMask, n: n, pairs: false))
 
         // Edge input: MLP, then in one pass symmetrised, the class embedding concatenated, padding zeroed.
-        try eIn1.forward(p, out: i.eb, inp: w.e0, rows: re, relu: true)
-        try eIn2.forward(p, out: i.ed, inp: i.eb, rows: re, relu: true)
-        try d.concatBroadcastForward(out: i.e, a: i.ed, b: y.cE, graphs: y.rows, positions: perRow * n * n, dimA: c.edgeEmbed, dimB: cew,
+        try eIn.forward(p, i.eIn, inp: w.e0, rows: re)
+        try d.concatBroadcastForward(out: i.e, a: i.eIn.out, b: y.cE, graphs: y.rows, positions: perRow * n * n, dimA: c.edgeEmbed, dimB: cew,
                                      symmetricPairs: n, mask: RowMask(nodeMask: w.nodeMask, n: n, pairs: true))
 
         // Global input: one row per graph for the layers.
@@ -61,21 +56,18 @@ extension GraphTransformer {
         // A predictor: the head on the last layer's y, one number per graph.
         let o = w.out
         if let head {
-            try head.hidden.forward(p, out: o.headHidden, inp: yl, rows: g, relu: true)
-            try head.out.forward(p, out: o.prediction, inp: o.headHidden, rows: g)
+            try head.forward(p, o.head, inp: yl, rows: g)
             return
         }
         guard let m = outputs else { return }
 
         // Outputs: logits plus the one-hot input (DiGress's residual), masked; E symmetric, no diagonal
         // (one pass: the residual, the symmetrisation and the mask).
-        try m.x1.forward(p, out: o.oxb, inp: x, rows: rn, relu: true)
-        try m.x2.forward(p, out: o.oxc, inp: o.oxb, rows: rn)
-        try d.add(out: o.xLogits, o.oxc.sub(0, rn * c.nodeClasses), w.x0.sub(0, rn * c.nodeClasses))
+        try m.x.forward(p, o.outX, inp: x, rows: rn)
+        try d.add(out: o.xLogits, o.outX.out.sub(0, rn * c.nodeClasses), w.x0.sub(0, rn * c.nodeClasses))
         try d.applyNodeMask(o.xLogits, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.nodeClasses)
-        try m.e1.forward(p, out: o.oeb, inp: e, rows: re, relu: true)
-        try m.e2.forward(p, out: o.oec, inp: o.oeb, rows: re)
-        try d.symmetrizePairs(out: o.eLogits, inp: o.oec.sub(0, re * c.edgeClasses), graphs: g, n: n, dim: c.edgeClasses,
+        try m.e.forward(p, o.outE, inp: e, rows: re)
+        try d.symmetrizePairs(out: o.eLogits, inp: o.outE.out.sub(0, re * c.edgeClasses), graphs: g, n: n, dim: c.edgeClasses,
                               residual: w.e0.sub(0, re * c.edgeClasses), nodeMask: w.nodeMask, zeroDiagonal: true)
     }
 }

@@ -8,45 +8,40 @@ import Compute
 
 /// The denoiser's output MLPs: per node and per pair, width → hidden → classes.
 struct OutputMLPs: Sendable {
-    let x1, x2, e1, e2: Linear
-}
-
-/// The predictor's head on y: dy → hidden (ReLU) → 1.
-struct RegressionHead: Sendable {
-    let hidden, out: Linear
+    let x, e: MLP
 }
 
 public struct GraphTransformer: Sendable {
     public let config: ModelConfig
     public let layout: ParameterLayout
-    let xIn1, xIn2, eIn1, eIn2, yIn1, yIn2, cX1, cX2, cE1, cE2: Linear
+    /// Input MLPs of the one-hot nodes and pairs and of y (ReLU at the end too), and the class
+    /// embeddings of y that are concatenated to every node and pair.
+    let xIn, eIn, yIn, classX, classE: MLP
     let layers: [TransformerLayer]
     let outputs: OutputMLPs?
-    let head: RegressionHead?
+    /// The predictor's head on the last layer's y: dy → hidden (ReLU) → 1.
+    let head: MLP?
 
     public init(_ c: ModelConfig) throws {
         try c.validate()
         config = c
         var l = ParameterLayout()
-        xIn1 = Linear("mlp_in_X.0", c.nodeClasses, c.hiddenInX, &l)
-        xIn2 = Linear("mlp_in_X.2", c.hiddenInX, c.nodeEmbed, &l)
-        eIn1 = Linear("mlp_in_E.0", c.edgeClasses, c.hiddenInE, &l)
-        eIn2 = Linear("mlp_in_E.2", c.hiddenInE, c.edgeEmbed, &l)
-        yIn1 = Linear("mlp_in_y.0", c.conditionWidth, c.hiddenInY, &l)
-        yIn2 = Linear("mlp_in_y.2", c.hiddenInY, c.dy, &l)
-        cX1 = Linear("linear_map_class_X.0", c.conditionWidth, c.dx - c.nodeEmbed, &l)
-        cX2 = Linear("linear_map_class_X.2", c.dx - c.nodeEmbed, c.dx - c.nodeEmbed, &l)
-        cE1 = Linear("linear_map_class_E.0", c.conditionWidth, c.de - c.edgeEmbed, &l)
-        cE2 = Linear("linear_map_class_E.2", c.de - c.edgeEmbed, c.de - c.edgeEmbed, &l)
+        // The parameter layout follows this order (checkpoints and the seeded initialisation rely on it).
+        xIn = MLP(Linear("mlp_in_X.0", c.nodeClasses, c.hiddenInX, &l), Linear("mlp_in_X.2", c.hiddenInX, c.nodeEmbed, &l), reluOut: true)
+        eIn = MLP(Linear("mlp_in_E.0", c.edgeClasses, c.hiddenInE, &l), Linear("mlp_in_E.2", c.hiddenInE, c.edgeEmbed, &l), reluOut: true)
+        yIn = MLP(Linear("mlp_in_y.0", c.conditionWidth, c.hiddenInY, &l), Linear("mlp_in_y.2", c.hiddenInY, c.dy, &l), reluOut: true)
+        let cxw = c.dx - c.nodeEmbed, cew = c.de - c.edgeEmbed
+        classX = MLP(Linear("linear_map_class_X.0", c.conditionWidth, cxw, &l), Linear("linear_map_class_X.2", cxw, cxw, &l))
+        classE = MLP(Linear("linear_map_class_E.0", c.conditionWidth, cew, &l), Linear("linear_map_class_E.2", cew, cew, &l))
         var ls: [TransformerLayer] = []
         for i in 0..<c.layers { ls.append(TransformerLayer("tf_layers.\(i)", c, &l)) }
         layers = ls
         if let h = c.regressionHidden {
             outputs = nil
-            head = RegressionHead(hidden: Linear("head.0", c.dy, h, &l), out: Linear("head.2", h, 1, &l))
+            head = MLP(Linear("head.0", c.dy, h, &l), Linear("head.2", h, 1, &l))
         } else {
-            outputs = OutputMLPs(x1: Linear("mlp_out_X.0", c.dx, c.hiddenOutX, &l), x2: Linear("mlp_out_X.2", c.hiddenOutX, c.nodeClasses, &l),
-                                 e1: Linear("mlp_out_E.0", c.de, c.hiddenOutE, &l), e2: Linear("mlp_out_E.2", c.hiddenOutE, c.edgeClasses, &l))
+            outputs = OutputMLPs(x: MLP(Linear("mlp_out_X.0", c.dx, c.hiddenOutX, &l), Linear("mlp_out_X.2", c.hiddenOutX, c.nodeClasses, &l)),
+                                 e: MLP(Linear("mlp_out_E.0", c.de, c.hiddenOutE, &l), Linear("mlp_out_E.2", c.hiddenOutE, c.edgeClasses, &l)))
             head = nil
         }
         guard l.totalCount <= Self.maxParameters else {
@@ -59,8 +54,8 @@ public struct GraphTransformer: Sendable {
     public static let maxParameters = 250_000_000
 
     var linears: [Linear] {
-        [xIn1, xIn2, eIn1, eIn2, yIn1, yIn2, cX1, cX2, cE1, cE2] + (outputs.map { [$0.x1, $0.x2, $0.e1, $0.e2] } ?? [])
-            + (head.map { [$0.hidden, $0.out] } ?? []) + layers.flatMap(\.linears)
+        ([xIn, eIn, yIn, classX, classE] + (outputs.map { [$0.x, $0.e] } ?? []) + (head.map { [$0] } ?? [])).flatMap { [$0.first, $0.second] }
+            + layers.flatMap(\.linears)
     }
 
     /// Fresh parameters with PyTorch's default initialisation, from a seed.

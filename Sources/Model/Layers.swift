@@ -15,6 +15,13 @@ struct Linear: Sendable {
         bias = layout.add(name + ".bias", [outDim])
     }
 
+    /// A layer of no size, for activation sets a model does not have (a predictor's output MLPs).
+    static let none = Linear(inDim: 0, outDim: 0, weight: 0, bias: 0)
+
+    private init(inDim: Int, outDim: Int, weight: Int, bias: Int) {
+        self.inDim = inDim; self.outDim = outDim; self.weight = weight; self.bias = bias
+    }
+
     /// `mask`: multiply the output rows by the padding mask; `relu`: then rectify (both fused into
     /// the GEMM on a GPU).
     func forward(_ p: Parameters, out: View, inp: View, rows: Int, mask: RowMask? = nil, relu: Bool = false) throws {

@@ -50,11 +50,11 @@ public final class Workspace: @unchecked Sendable {
         let layerSets = training ? c.layers : min(2, c.layers)
         let edgeInputs = training || !device.fusesEdgeAttention(n: n)
         func build(_ a: inout Arena) -> (InputActs, [TransformerLayer.Acts], OutputActs) {
-            let i = InputActs(&a, c, graphs: g, n: n, training: training)
+            let i = InputActs(&a, model, graphs: g, n: n, training: training)
             let ls = (0..<layerSets).map {
                 TransformerLayer.Acts(&a, model.layers[$0], graphs: g, n: n, keepProbs: training, edgeInputs: edgeInputs)
             }
-            let o = OutputActs(&a, c, graphs: g, n: n)
+            let o = OutputActs(&a, model, graphs: g, n: n, training: training)
             return (i, ls, o)
         }
         var sizing = Arena.measuring()
@@ -83,42 +83,53 @@ public final class Workspace: @unchecked Sendable {
 }
 
 struct InputActs {
-    /// eCat, the edge features concatenated before symmetrisation, is only a gradient slot (and empty
-    /// without training): the forward concatenates, symmetrises and masks in one pass.
-    var xa, xb, xc, xd, x: View
-    var ea, eb, ec, ed, eCat, e: View
-    var ya, yb, yc, yh: View
-    var cxa, cxb, cX, cea, ceb, cE: View
+    /// The input MLPs' activations: X (rn rows), E (re rows), y (g rows), and y's class embeddings (g rows).
+    var xIn, eIn, yIn, classX, classE: MLP.Acts
+    /// The layers' inputs: X with the class embedding and positions (rn × dx), E with its class embedding,
+    /// symmetrised (re × de).
+    var x, e: View
+    /// E before symmetrisation, re × de: a gradient slot only (the forward concatenates, symmetrises and
+    /// masks in one pass), empty without training.
+    var eCat: View
+    /// The layers' y, g × dy.
+    var yh: View { yIn.out }
 
-    init(_ a: inout Arena, _ c: ModelConfig, graphs g: Int, n: Int, training: Bool) {
-        let rn = g * n, re = g * n * n
-        xa = a.take(rn * c.hiddenInX); xb = a.take(rn * c.hiddenInX); xc = a.take(rn * c.nodeEmbed); xd = a.take(rn * c.nodeEmbed)
+    init(_ a: inout Arena, _ m: GraphTransformer, graphs g: Int, n: Int, training: Bool) {
+        let c = m.config, rn = g * n, re = g * n * n
+        xIn = MLP.Acts(&a, m.xIn, rows: rn, training: training)
         x = a.take(rn * c.dx)
-        ea = a.take(re * c.hiddenInE); eb = a.take(re * c.hiddenInE); ec = a.take(re * c.edgeEmbed); ed = a.take(re * c.edgeEmbed)
-        eCat = a.take(training ? re * c.de : 0); e = a.take(re * c.de)
-        ya = a.take(g * c.hiddenInY); yb = a.take(g * c.hiddenInY); yc = a.take(g * c.dy); yh = a.take(g * c.dy)
-        cxa = a.take(g * (c.dx - c.nodeEmbed)); cxb = a.take(g * (c.dx - c.nodeEmbed)); cX = a.take(g * (c.dx - c.nodeEmbed))
-        cea = a.take(g * (c.de - c.edgeEmbed)); ceb = a.take(g * (c.de - c.edgeEmbed)); cE = a.take(g * (c.de - c.edgeEmbed))
+        eIn = MLP.Acts(&a, m.eIn, rows: re, training: training)
+        eCat = a.take(training ? re * c.de : 0)
+        e = a.take(re * c.de)
+        yIn = MLP.Acts(&a, m.yIn, rows: g, training: training)
+        classX = MLP.Acts(&a, m.classX, rows: g, training: training)
+        classE = MLP.Acts(&a, m.classE, rows: g, training: training)
     }
 }
 
 struct OutputActs {
-    /// eMasked, the masked logits before symmetrisation, is only a gradient slot: the forward does
-    /// the residual, mask and symmetrisation in one pass (symmetrizePairs). A predictor has no logits
-    /// (empty views) and a denoiser no head.
-    var oxa, oxb, oxc, xLogits: View
-    var oea, oeb, oec, eMasked, eLogits: View
-    /// The regression head: hidden rows after ReLU (graphs × hidden), the prediction (graphs), and
-    /// headPreReLU, a gradient slot only (the forward fuses the ReLU).
-    var headPreReLU, headHidden, prediction: View
+    /// The denoiser's output MLPs (rn and re rows; empty for a predictor): outX.out + X_t, masked, is
+    /// xLogits (rn × node classes); outE.out + E_t, masked and symmetrised, is eLogits (re × 2).
+    var outX, outE: MLP.Acts
+    var xLogits, eLogits: View
+    /// The masked edge logits before symmetrisation: a gradient slot only (the forward does the
+    /// residual, mask and symmetrisation in one pass, symmetrizePairs).
+    var eMasked: View
+    /// The predictor's head (g rows; empty for a denoiser): head.out is the prediction, one per graph.
+    var head: MLP.Acts
+    var prediction: View { head.out }
 
-    init(_ a: inout Arena, _ c: ModelConfig, graphs g: Int, n: Int) {
-        let rn = g * n, re = g * n * n
-        let logits = c.regressionHidden == nil ? 1 : 0, h = c.regressionHidden ?? 0
-        oxa = a.take(logits * rn * c.hiddenOutX); oxb = a.take(logits * rn * c.hiddenOutX)
-        oxc = a.take(logits * rn * c.nodeClasses); xLogits = a.take(logits * rn * c.nodeClasses)
-        oea = a.take(logits * re * c.hiddenOutE); oeb = a.take(logits * re * c.hiddenOutE); oec = a.take(logits * re * c.edgeClasses)
-        eMasked = a.take(logits * re * c.edgeClasses); eLogits = a.take(logits * re * c.edgeClasses)
-        headPreReLU = a.take(g * h); headHidden = a.take(g * h); prediction = a.take(h > 0 ? g : 0)
+    init(_ a: inout Arena, _ m: GraphTransformer, graphs g: Int, n: Int, training: Bool) {
+        let c = m.config, rn = g * n, re = g * n * n
+        func none() -> MLP.Acts { MLP.Acts(&a, MLP(Linear.none, Linear.none), rows: 0, training: false) }
+        if let o = m.outputs {
+            outX = MLP.Acts(&a, o.x, rows: rn, training: training)
+            xLogits = a.take(rn * c.nodeClasses)
+            outE = MLP.Acts(&a, o.e, rows: re, training: training)
+            eMasked = a.take(re * c.edgeClasses); eLogits = a.take(re * c.edgeClasses)
+        } else {
+            outX = none(); outE = none(); xLogits = a.take(0); eMasked = a.take(0); eLogits = a.take(0)
+        }
+        head = m.head.map { MLP.Acts(&a, $0, rows: g, training: training) } ?? none()
     }
 }

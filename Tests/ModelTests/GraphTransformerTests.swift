@@ -200,9 +200,9 @@ final class GraphTransformerTests: XCTestCase {
         let apart = try model.makeWorkspace(device: cpuShaped, capacity: g, training: false)
         let edgeInputs = min(2, c.layers) * 2 * g * c.maxNodes * c.maxNodes * c.dx   // sets × (e1, e2) × pairs × dx
         XCTAssertEqual(apart.acts.count - fused.acts.count, edgeInputs)
-        XCTAssertEqual(fused.acts(layer: 0).e1.count, 0)
+        XCTAssertEqual(fused.acts(layer: 0).eMul.count, 0)
         let training = try model.makeWorkspace(device: gpuShaped, capacity: g, training: true)
-        XCTAssertEqual(training.acts(layer: 0).e1.count, g * c.maxNodes * c.maxNodes * c.dx, "training keeps e1 for the backward")
+        XCTAssertEqual(training.acts(layer: 0).eMul.count, g * c.maxNodes * c.maxNodes * c.dx, "training keeps eMul(E) for the backward")
     }
 
     /// The batched products (q, k, v; e_mul, e_add; the FiLM maps of y) run as one launch only while
@@ -214,8 +214,8 @@ final class GraphTransformerTests: XCTestCase {
             let w = try model.makeWorkspace(device: d, capacity: 2, training: training)
             let l = model.layers[0], s = w.acts(layer: 0), n = w.n
             let groups: [([Linear], [View], Int)] = [([l.q, l.k, l.v], [s.q, s.k, s.v], 2 * n),
-                                                     ([l.eMul, l.eAdd], [s.e1, s.e2], 2 * n * n),
-                                                     ([l.yeMul, l.yeAdd, l.yxMul, l.yxAdd], [s.yem, s.yea, s.yxm, s.yxa], 2)]
+                                                     ([l.eMul, l.eAdd], [s.eMul, s.eAdd], 2 * n * n),
+                                                     ([l.yeMul, l.yeAdd, l.yxMul, l.yxAdd], [s.yEMul, s.yEAdd, s.yXMul, s.yXAdd], 2)]
             for (layers, outs, rows) in groups {
                 let name = "\(layers.count) layers, training \(training)"
                 XCTAssertNotNil(GEMMBatch.stride(outs, apart: rows * layers[0].outDim), "outputs of \(name)")
