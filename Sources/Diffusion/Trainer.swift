@@ -108,8 +108,8 @@ public final class Trainer {
         let h = prefetch.batch(step: s)
         try workspace.upload(h, device: device)
         try model.forward(parameters, workspace, graphs: opts.batch)
-        let loss = try model.loss(parameters, workspace, graphs: opts.batch, nodeCount: h.nodeCount, pairCount: h.pairCount,
-                                  edgeWeight: opts.fixedEdges ? 0 : opts.edgeWeight, backward: true)
+        let loss = try model.lossAndBackward(parameters, workspace, graphs: opts.batch, nodeCount: h.nodeCount, pairCount: h.pairCount,
+                                             edgeWeight: opts.fixedEdges ? 0 : opts.edgeWeight)
         guard loss.total.isFinite else { throw DiffusionError.nonFiniteLoss(step: s, lastCheckpoint: nil) }
         try device.adamW(params: parameters.values.all, grads: parameters.grads.all, m: m.all, v: v.all,
                          vMax: opts.amsgrad ? vMax.all : nil, lr: opts.learningRate, beta1: opts.beta1, beta2: opts.beta2,
@@ -133,7 +133,7 @@ public final class Trainer {
             try workspace.upload(h, device: device)
             try model.forward(parameters, workspace, graphs: b)
             let l = try model.loss(parameters, workspace, graphs: b, nodeCount: h.nodeCount, pairCount: h.pairCount,
-                                   edgeWeight: opts.fixedEdges ? 0 : opts.edgeWeight, backward: false)
+                                   edgeWeight: opts.fixedEdges ? 0 : opts.edgeWeight)
             total += l.total
             batchesRun += 1
             i += b

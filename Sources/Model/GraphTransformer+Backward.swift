@@ -11,12 +11,18 @@ public struct Loss: Sendable, Equatable {
 extension GraphTransformer {
     /// Cross-entropy of the logits in `w` against `w.targetsX`/`w.targetsE` (rows with target −1 are
     /// not counted), means over `nodeCount` real nodes and `pairCount` real off-diagonal pairs.
-    /// With `backward`, also fills `p.grads` (overwritten) with dL/dθ.
+    public func loss(_ p: Parameters, _ w: Workspace, graphs g: Int, nodeCount: Int, pairCount: Int, edgeWeight: Float) throws -> Loss {
+        let c = config, d = p.device, rn = g * w.n, re = rn * w.n
+        try d.crossEntropy(losses: w.losses.sub(0, rn), dlogits: nil, logits: w.out.xLogits, targets: w.targetsX, rows: rn, classes: c.nodeClasses, gradScale: 0)
+        try d.crossEntropy(losses: w.losses.sub(rn, re), dlogits: nil, logits: w.out.eLogits, targets: w.targetsE, rows: re, classes: c.edgeClasses, gradScale: 0)
+        return try sumLosses(d, w, rn: rn, re: re, nodeCount: nodeCount, pairCount: pairCount, edgeWeight: edgeWeight)
+    }
+
+    /// The same loss, and its gradient: fills `p.grads` (overwritten) with dL/dθ.
     @discardableResult
-    public func loss(_ p: Parameters, _ w: Workspace, graphs g: Int, nodeCount: Int, pairCount: Int,
-                     edgeWeight: Float, backward: Bool) throws -> Loss {
+    public func lossAndBackward(_ p: Parameters, _ w: Workspace, graphs g: Int, nodeCount: Int, pairCount: Int,
+                                edgeWeight: Float) throws -> Loss {
         let c = config, d = p.device, n = w.n, rn = g * n, re = g * n * n
-        if !backward { return try lossOnly(p, w, graphs: g, nodeCount: nodeCount, pairCount: pairCount, edgeWeight: edgeWeight) }
         guard let dO = w.dOut else { throw ModelError.invalidConfig("backward needs a workspace made with training: true") }
         guard outputs != nil else { throw ModelError.invalidConfig("a predictor has no class logits: its loss is the caller's") }
         try zeroGradients(p, w)
@@ -93,13 +99,6 @@ extension GraphTransformer {
         try d.concatBroadcastBackward(da: di.xIn.out, db: di.classX.out, dout: di.x, graphs: g, positions: n, dimA: c.nodeEmbed, dimB: cxw)
         try classX.backward(p, i.classX, di.classX, inp: w.y0, dinp: nil, rows: g)
         try xIn.backward(p, i.xIn, di.xIn, inp: w.x0, dinp: dX0, rows: rn)
-    }
-
-    private func lossOnly(_ p: Parameters, _ w: Workspace, graphs g: Int, nodeCount: Int, pairCount: Int, edgeWeight: Float) throws -> Loss {
-        let c = config, d = p.device, rn = g * w.n, re = rn * w.n
-        try d.crossEntropy(losses: w.losses.sub(0, rn), dlogits: nil, logits: w.out.xLogits, targets: w.targetsX, rows: rn, classes: c.nodeClasses, gradScale: 0)
-        try d.crossEntropy(losses: w.losses.sub(rn, re), dlogits: nil, logits: w.out.eLogits, targets: w.targetsE, rows: re, classes: c.edgeClasses, gradScale: 0)
-        return try sumLosses(d, w, rn: rn, re: re, nodeCount: nodeCount, pairCount: pairCount, edgeWeight: edgeWeight)
     }
 
     private func sumLosses(_ d: Device, _ w: Workspace, rn: Int, re: Int, nodeCount: Int, pairCount: Int, edgeWeight: Float) throws -> Loss {

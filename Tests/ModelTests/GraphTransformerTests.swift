@@ -46,7 +46,7 @@ final class GraphTransformerTests: XCTestCase {
         let w = try model.makeWorkspace(device: d, capacity: 2, training: true)
         let (nodes, pairs) = try fillBatch(d, w)
         try model.forward(p, w, graphs: 2)
-        try model.loss(p, w, graphs: 2, nodeCount: nodes, pairCount: pairs, edgeWeight: 5, backward: true)
+        try model.lossAndBackward(p, w, graphs: 2, nodeCount: nodes, pairCount: pairs, edgeWeight: 5)
         let analytic = try d.download(p.grads.all)
         let theta = try d.download(p.values.all)
 
@@ -54,7 +54,7 @@ final class GraphTransformerTests: XCTestCase {
         let numeric = try numericGradient(theta, h: 2e-3, indices: idx) { values in
             try d.upload(values, to: p.values.all)
             try model.forward(p, w, graphs: 2)
-            return try model.loss(p, w, graphs: 2, nodeCount: nodes, pairCount: pairs, edgeWeight: 5, backward: false).total
+            return try model.loss(p, w, graphs: 2, nodeCount: nodes, pairCount: pairs, edgeWeight: 5).total
         }
         var worst = 0.0, worstName = ""
         let scale = max(1e-3, numeric.values.map { abs($0) }.max()!)
@@ -87,7 +87,7 @@ final class GraphTransformerTests: XCTestCase {
             let w = try model.makeWorkspace(device: d, capacity: 2, training: true)
             let (nodes, pairs) = try fillBatch(d, w)
             try model.forward(p, w, graphs: 2)
-            let loss = try model.loss(p, w, graphs: 2, nodeCount: nodes, pairCount: pairs, edgeWeight: 5, backward: true)
+            let loss = try model.lossAndBackward(p, w, graphs: 2, nodeCount: nodes, pairCount: pairs, edgeWeight: 5)
             let count = model.layout.totalCount
             let m = try d.makeBuffer(count: count), v = try d.makeBuffer(count: count), vm = try d.makeBuffer(count: count)
             try d.adamW(params: p.values.all, grads: p.grads.all, m: m.all, v: v.all, vMax: vm.all, lr: 1e-3, beta1: 0.9, beta2: 0.999,
