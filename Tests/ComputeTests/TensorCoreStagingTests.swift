@@ -21,7 +21,7 @@ final class TensorCoreStagingTests: XCTestCase {
                 let ld = alongK ? ks : xs
                 let values = (0..<(offset + xs * ks)).map { Float($0 % 1009) + 0.25 }
                 let src = try device.makeBuffer(values), out = try device.makeBuffer(count: slab)
-                try cl.launch("tc_staging", "tc_stage_slab",
+                try cl.launch(.tcStageSlab,
                               [.view(out.view(0, slab)), .view(src.view(offset, xs * ks)), .int(ld), .int(x0), .int(xs),
                                .int(k0), .int(ks), .int(alongK ? 1 : 0)],
                               global: [128], local: [128])

@@ -108,7 +108,7 @@ final class CLContext: @unchecked Sendable {
     private(set) lazy var tensorCoreGEMM: Bool = {
         guard info.hasTensorCores, settings.tensorCores else { return false }
         do {
-            _ = try kernel(file: "linear_tc", name: "gemm_tc_nt_64")
+            _ = try kernel(.gemmTensorCores("nt"))
             return true
         } catch {
             FileHandle.standardError.write(Data("note: tensor-core GEMMs unavailable on \(info.name), using the float32 kernels: \(String(describing: error).prefix(4000))\n".utf8))
@@ -121,19 +121,38 @@ final class CLContext: @unchecked Sendable {
 
     // MARK: programs and kernels
 
-    /// Compiles `file`.cl (once per context) and returns the named kernel.
-    func kernel(file: String, name: String) throws -> cl_kernel {
+    /// Compiles the kernel's file (once per context) and returns the kernel.
+    func kernel(_ kernel: Kernel) throws -> cl_kernel {
         lock.lock(); defer { lock.unlock() }
-        let key = file + "/" + name
+        let key = kernel.file + "/" + kernel.entry
         if let k = kernels[key] { return k }
-        let program = try programLocked(file)
+        let program = try programLocked(kernel.file)
         var rc: cl_int = 0
-        guard let k = clCreateKernel(program, name, &rc), rc == CL_SUCCESS else {
-            if rc == CL_INVALID_KERNEL_NAME { throw ComputeError.kernelNotFound(file: file, kernel: name) }
-            throw ComputeError.openCL(call: "clCreateKernel(\(name))", code: rc)
+        guard let k = clCreateKernel(program, kernel.entry, &rc), rc == CL_SUCCESS else {
+            if rc == CL_INVALID_KERNEL_NAME { throw ComputeError.kernelNotFound(file: kernel.file, kernel: kernel.entry) }
+            throw ComputeError.openCL(call: "clCreateKernel(\(kernel.entry))", code: rc)
         }
         kernels[key] = k
         return k
+    }
+
+    /// The entry points of every kernel in `file`.cl, as the compiler built them (for the test that
+    /// the Kernel table and the files agree).
+    func kernelNames(inFile file: String) throws -> [String] {
+        lock.lock(); defer { lock.unlock() }
+        let program = try programLocked(file)
+        var count: cl_uint = 0
+        try check(clCreateKernelsInProgram(program, 0, nil, &count), "clCreateKernelsInProgram(\(file))")
+        var made = [cl_kernel?](repeating: nil, count: Int(count))
+        try check(clCreateKernelsInProgram(program, count, &made, nil), "clCreateKernelsInProgram(\(file))")
+        defer { for k in made { if let k { clReleaseKernel(k) } } }
+        return try made.compactMap { $0 }.map { k in
+            var size = 0
+            try check(clGetKernelInfo(k, cl_kernel_info(CL_KERNEL_FUNCTION_NAME), 0, nil, &size), "clGetKernelInfo")
+            var bytes = [CChar](repeating: 0, count: size)
+            try check(clGetKernelInfo(k, cl_kernel_info(CL_KERNEL_FUNCTION_NAME), size, &bytes, nil), "clGetKernelInfo")
+            return String(decoding: bytes.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        }
     }
 
     private func programLocked(_ file: String) throws -> cl_program {
@@ -177,10 +196,11 @@ final class CLContext: @unchecked Sendable {
         return String(cString: bytes)
     }
 
-    /// Sets the arguments and enqueues `name` from `file` over `global` work items (rounded up to
+    /// Sets the arguments and enqueues `kernel` over `global` work items (rounded up to
     /// a multiple of `local` when given; kernels bound-check their ids).
-    func launch(_ file: String, _ name: String, _ args: [CLArg], global: [Int], local: [Int]? = nil) throws {
-        let k = try kernel(file: file, name: name)
+    func launch(_ kernel: Kernel, _ args: [CLArg], global: [Int], local: [Int]? = nil) throws {
+        let k = try self.kernel(kernel)
+        let name = kernel.entry
         var index: cl_uint = 0
         for arg in args {
             switch arg {

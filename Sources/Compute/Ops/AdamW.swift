@@ -28,7 +28,7 @@ public extension Device {
         let mWeight = Float(1 - beta1D), vWeight = Float(1 - beta2D)
         if let cl {
             // Without amsgrad the kernel gets `v` as a stand-in for vMax and never touches it.
-            return try cl.launch("adamw", "adamw", [
+            return try cl.launch(.adamw, [
                 .view(params), .view(grads), .view(m), .view(v), .view(vMax ?? v), .int(vMax == nil ? 0 : 1),
                 .float(decay), .float(mWeight), .float(beta2), .float(vWeight), .float(stepSize),
                 .float(correction2Sqrt), .float(eps), .int(n),

@@ -33,10 +33,10 @@ public extension Device {
             let inputs: [CLArg] = [.view(q), .view(k), .view(v), .view(e1), .view(e2), .view(nodeMask),
                                    .int(graphs), .int(n), .int(dim), .float(scale)]
             if let probs {
-                return try cl.launch("attention", "attention_forward_probs",
+                return try cl.launch(.attentionForwardProbs,
                                      [.view(scores), .view(probs), .view(weightedV)] + inputs, global: [dim, graphs * n])
             }
-            return try cl.launch("attention", "attention_forward",
+            return try cl.launch(.attentionForward,
                                  [.view(scores), .view(weightedV)] + inputs
                                     + [.view(film?.mul ?? q), .view(film?.add ?? q), .int(film == nil ? 0 : 1)],
                                  global: [dim, graphs * n])
@@ -119,7 +119,7 @@ public extension Device {
         try require(op, nodeMask, graphs * n, "nodeMask")
 
         if let cl {
-            return try cl.launch("attention", "attention_backward",
+            return try cl.launch(.attentionBackward,
                                  [.view(dq), .view(dk), .view(dv), .view(de1), .view(de2), .view(dscores), .view(dweightedV),
                                   .view(q), .view(k), .view(v), .view(e1), .view(probs), .view(nodeMask),
                                   .int(graphs), .int(n), .int(dim), .float(scale), .int(maskInputGradients ? 1 : 0)],

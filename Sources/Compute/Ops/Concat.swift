@@ -37,7 +37,7 @@ public extension Device {
         try mask?.check(op, rows: rows)
         if let cl {
             let maskMode = mask == nil ? 0 : mask!.pairs ? 2 : 1
-            return try cl.launch("concat", "concat_broadcast_forward",
+            return try cl.launch(.concatBroadcastForward,
                                  [.view(out), .view(a), .view(b), .int(graphs), .int(positions), .int(dimA), .int(dimB),
                                   .view(positional?.table ?? b), .int(positional?.period ?? 0),
                                   .view(mask?.nodeMask ?? b), .int(maskMode), .int(mask?.n ?? 1), .int(n ?? 0)],
@@ -81,7 +81,7 @@ public extension Device {
         try requirePositive(op, ("rows", rows), ("times", times), ("dim", dim))
         try require(op, inp, rows * dim, "inp"); try require(op, out, rows * times * dim, "out")
         if let cl {
-            return try cl.launch("concat", "concat_broadcast_forward",
+            return try cl.launch(.concatBroadcastForward,
                                  [.view(out), .view(out), .view(inp), .int(rows), .int(times), .int(0), .int(dim),
                                   .view(inp), .int(0), .view(inp), .int(0), .int(1), .int(0)],
                                  global: [rows * times * dim])
@@ -104,11 +104,11 @@ public extension Device {
         if let db { try require(op, db, graphs * dimB, "db") }
         if let cl {
             if let da {
-                try cl.launch("concat", "concat_broadcast_backward_a",
+                try cl.launch(.concatBroadcastBackwardA,
                               [.view(da), .view(dout), .int(rows), .int(dimA), .int(dimB)], global: [rows * dimA])
             }
             if let db {
-                try cl.launch("concat", "concat_broadcast_backward_b",
+                try cl.launch(.concatBroadcastBackwardB,
                               [.view(db), .view(dout), .int(graphs), .int(positions), .int(dimA), .int(dimB)],
                               global: [graphs * dimB])
             }

@@ -19,7 +19,7 @@ public extension Device {
         if let dlogits { try require(op, dlogits, rows * classes, "dlogits") }
         if let cl {
             // Without a gradient the kernel gets `logits` as a stand-in buffer it never touches.
-            return try cl.launch("crossentropy", "cross_entropy", [
+            return try cl.launch(.crossEntropy, [
                 .view(losses), .view(dlogits ?? logits), .int(dlogits == nil ? 0 : 1), .view(logits), .view(targets),
                 .int(rows), .int(classes), .float(gradScale),
             ], global: [rows])

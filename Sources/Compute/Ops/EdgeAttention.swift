@@ -87,9 +87,9 @@ extension Device {
                              .int(graphs), .int(n), .int(dim), .int(edgeDim), .int(blocks), .float(scale)]
         if cl.tensorCoreGEMM {
             let threads = cl.tensorCoreThreads
-            try cl.launch("linear_tc", "edge_attention_tc_64", args, global: [blocks * threads, tilesM], local: [threads, 1])
+            try cl.launch(.edgeAttentionTc64, args, global: [blocks * threads, tilesM], local: [threads, 1])
         } else {
-            try cl.launch("linear", "edge_attention_64", args, global: [blocks * 8, tilesM * 8], local: [8, 8])
+            try cl.launch(.edgeAttention64, args, global: [blocks * 8, tilesM * 8], local: [8, 8])
         }
     }
 
@@ -101,7 +101,7 @@ extension Device {
         guard let cl else { throw ComputeError.invalidSize(op: op, detail: "only the fused OpenCL kernel reads packed weights") }
         try require(op, eMul, dim * edgeDim, "eMul"); try require(op, eAdd, dim * edgeDim, "eAdd")
         try require(op, packed, blocks * 64 * edgeDim, "packed")
-        try cl.launch("attention", "pack_edge_weights",
+        try cl.launch(.packEdgeWeights,
                       [.view(packed), .view(eMul), .view(eAdd), .int(dim), .int(edgeDim), .int(blocks)],
                       global: [blocks * 64 * edgeDim])
     }

@@ -11,7 +11,7 @@ public extension Device {
         try require(op, inp, n, "inp"); try require(op, out, n, "out")
         try require(op, mul, graphs * dim, "mul"); try require(op, add, graphs * dim, "add")
         if let cl {
-            return try cl.launch("film", "film_forward",
+            return try cl.launch(.filmForward,
                                  [.view(out), .view(inp), .view(mul), .view(add), .int(graphs), .int(positions), .int(dim)],
                                  global: [n])
         }
@@ -34,7 +34,7 @@ public extension Device {
         try require(op, mul, graphs * dim, "mul")
         try require(op, dmul, graphs * dim, "dmul"); try require(op, dadd, graphs * dim, "dadd")
         if let cl {
-            return try cl.launch("film", "film_backward",
+            return try cl.launch(.filmBackward,
                                  [.view(dinp), .view(dmul), .view(dadd), .view(dout), .view(inp), .view(mul),
                                   .int(graphs), .int(positions), .int(dim)],
                                  global: [graphs * dim])

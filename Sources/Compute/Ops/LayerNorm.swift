@@ -49,10 +49,10 @@ extension Device {
                                  .int(rows), .int(dim)]
             if groupPerRow {
                 let local = layerNormGroupSize(dim)
-                return try cl.launch("layernorm", "layernorm_forward_group", args + [.local(local * 4)],
+                return try cl.launch(.layernormForwardGroup, args + [.local(local * 4)],
                                      global: [rows * local], local: [local])
             }
-            return try cl.launch("layernorm", "layernorm_forward_rows", args, global: [rows])
+            return try cl.launch(.layernormForwardRows, args, global: [rows])
         }
         let o = out.ptr, x = inp.ptr, m = mean.ptr, rs = rstd.ptr, w = gamma.ptr, b = beta.ptr
         let n = Float(dim)
@@ -78,7 +78,7 @@ extension Device {
             try require(op, out, rows * dim, "out"); try require(op, mean, rows, "mean"); try require(op, rstd, rows, "rstd")
             try require(op, gamma, dim, "gamma"); try require(op, beta, dim, "beta")
             let mode = mask == nil ? 0 : mask!.pairs ? 2 : 1, rowsPerGroup = 256 / local
-            return try cl.launch("layernorm", "add_layernorm_forward_group",
+            return try cl.launch(.addLayernormForwardGroup,
                                  [.view(out), .view(mean), .view(rstd), .view(sum), .view(a), .view(b), .view(gamma), .view(beta),
                                   .view(mask?.nodeMask ?? sum), .int(mode), .int(mask?.n ?? 1), .int(keepSum ? 1 : 0),
                                   .int(rows), .int(dim), .local(256 * 4)],
@@ -102,13 +102,13 @@ extension Device {
             let rowArgs: [CLArg] = [.view(dinp), .view(dout), .view(inp), .view(mean), .view(rstd), .view(gamma),
                                     .int(rows), .int(dim)]
             guard groupPerRow else {
-                try cl.launch("layernorm", "layernorm_backward_rows", rowArgs, global: [rows])
-                return try cl.launch("layernorm", "layernorm_param_grads_columns",
+                try cl.launch(.layernormBackwardRows, rowArgs, global: [rows])
+                return try cl.launch(.layernormParamGradsColumns,
                                      [.view(dgamma), .view(dbeta), .view(dout), .view(inp), .view(mean), .view(rstd),
                                       .int(rows), .int(dim)], global: [dim])
             }
             let local = layerNormGroupSize(dim)
-            try cl.launch("layernorm", "layernorm_backward_group", rowArgs + [.local(local * 4)],
+            try cl.launch(.layernormBackwardGroup, rowArgs + [.local(local * 4)],
                           global: [rows * local], local: [local])
             // Column sums: enough row chunks to fill a GPU (≈ 64 groups per 32-channel block), each
             // chunk at least 64 rows so the partials stay a small fraction of the input.
@@ -116,7 +116,7 @@ extension Device {
             let chunks = (rows + rowsPerChunk - 1) / rowsPerChunk
             let width = 32, lanes = 8
             func partial(_ dg: View, _ db: View, accumulate: Bool) throws {
-                try cl.launch("layernorm", "layernorm_param_grads_partial",
+                try cl.launch(.layernormParamGradsPartial,
                               [.view(dg), .view(db), .int(accumulate ? 1 : 0), .view(dout), .view(inp), .view(mean),
                                .view(rstd), .int(rows), .int(dim), .int(rowsPerChunk), .local(2 * width * lanes * 4)],
                               global: [dim, chunks * lanes], local: [width, lanes])
@@ -125,7 +125,7 @@ extension Device {
             // Freed when this returns; OpenCL keeps the memory until the queued kernels are done.
             let scratch = try makeBuffer(count: 2 * chunks * dim)
             try partial(scratch.view(0, chunks * dim), scratch.view(chunks * dim, chunks * dim), accumulate: false)
-            return try cl.launch("layernorm", "layernorm_param_grads_finish",
+            return try cl.launch(.layernormParamGradsFinish,
                                  [.view(dgamma), .view(dbeta), .view(scratch.all), .int(chunks), .int(dim)], global: [dim])
         }
         // Rows go in fixed chunks of 64 whose dgamma/dbeta partials are added in chunk order:

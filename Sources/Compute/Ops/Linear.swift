@@ -43,7 +43,7 @@ extension Device {
         if let cl {
             switch shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu) {
             case .cpu:
-                try cl.launch("linear", "linear_forward_cpu",
+                try cl.launch(.linearForwardCpu,
                               [.view(out), .view(inp), .view(weight), .view(bias ?? out), .int(bias == nil ? 0 : 1),
                                .int(rows), .int(inDim), .int(outDim)],
                               global: [(outDim + 3) / 4, (rows + 1) / 2])
@@ -70,7 +70,7 @@ extension Device {
             switch shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu) {
             case .cpu:
                 if let dinp {
-                    try cl.launch("linear", "linear_backward_input_cpu",
+                    try cl.launch(.linearBackwardInputCpu,
                                   [.view(dinp), .view(dout), .view(weight), .int(rows), .int(inDim), .int(outDim)],
                                   global: [(inDim + 15) / 16, (rows + 3) / 4])
                 }
@@ -81,11 +81,11 @@ extension Device {
                 let lx = min(colBlocks, 16)
                 let groupsAcross = (colBlocks + lx - 1) / lx
                 let ly = max(1, min(256 / lx, outBlocks, outBlocks * groupsAcross / max(1, cl.info.computeUnits)))
-                try cl.launch("linear", "linear_backward_weight_cpu",
+                try cl.launch(.linearBackwardWeightCpu,
                               [.view(dweight), .view(dout), .view(inp), .int(rows), .int(inDim), .int(outDim)],
                               global: [colBlocks, outBlocks], local: [lx, ly])
                 if let dbias {
-                    try cl.launch("linear", "linear_bias_grad_cpu",
+                    try cl.launch(.linearBiasGradCpu,
                                   [.view(dbias), .view(dout), .int(rows), .int(outDim)], global: [(outDim + 7) / 8])
                 }
             case let .gpu(tile, slices):
@@ -173,12 +173,12 @@ extension Device {
             }
             return
         }
-        let (file, kernel, local, global) = gemmLaunchShape(cl, layout, m: m, n: n, plan: plan, members: batch.count)
+        let (kernel, local, global) = gemmLaunchShape(cl, layout, m: m, n: n, plan: plan, members: batch.count)
         // The epilogue: mode & 3 = mask kind (0 none, 1 node rows, 2 pair rows), mode & 4 = ReLU.
         let mode = (mask == nil ? 0 : mask!.pairs ? 2 : 1) | (relu ? 4 : 0)
         let maskArgs: [CLArg] = [.view(mask?.nodeMask ?? c), .int(mode), .int(mask?.n ?? 1)]
         if plan.slices == 1 {
-            return try cl.launch(file, kernel,
+            return try cl.launch(kernel,
                                  [.view(c), .view(a), .view(b), .view(bias ?? c), .int(bias == nil ? 0 : 1),
                                   .int(accumulate ? 1 : 0)] + maskArgs + [.int(m), .int(n), .int(k), .int(k), .int(0),
                                   .int(1), .int(batch.c), .int(batch.a), .int(batch.b), .int(batch.bias)],
@@ -200,14 +200,14 @@ extension Device {
 
     /// The kernel of a tiled GEMM and its launch sizes.
     private func gemmLaunchShape(_ cl: CLContext, _ layout: String, m: Int, n: Int, plan: GEMMPlan, members: Int)
-        -> (file: String, kernel: String, local: [Int], global: [Int]) {
+        -> (kernel: Kernel, local: [Int], global: [Int]) {
         let tilesN = (n + plan.tile - 1) / plan.tile, tilesM = (m + plan.tile - 1) / plan.tile
         if cl.tensorCoreGEMM {      // Kernels/linear_tc.cl: one group of warps per 64-tile
             let local = [cl.tensorCoreThreads, 1, 1]
-            return ("linear_tc", "gemm_tc_\(layout)_64", local, [tilesN * local[0], tilesM, members * plan.slices])
+            return (.gemmTensorCores(layout), local, [tilesN * local[0], tilesM, members * plan.slices])
         }
         let local = [plan.tile / 8, plan.tile / 8, 1]
-        return ("linear", "gemm_\(layout)_\(plan.tile)", local, [tilesN * local[0], tilesM * local[1], members * plan.slices])
+        return (.gemm(layout, tile: plan.tile), local, [tilesN * local[0], tilesM * local[1], members * plan.slices])
     }
 
     /// A·B split along K into `plan.slices` partial products, slice s at partials[s·m·n ...]; `bias` is
@@ -215,8 +215,8 @@ extension Device {
     func gemmPartialsOnGPU(_ layout: String, partials: View, a: View, b: View, bias: View?,
                            m: Int, n: Int, k: Int, plan: GEMMPlan) throws {
         guard let cl else { return }
-        let (file, kernel, local, global) = gemmLaunchShape(cl, layout, m: m, n: n, plan: plan, members: 1)
-        try cl.launch(file, kernel,
+        let (kernel, local, global) = gemmLaunchShape(cl, layout, m: m, n: n, plan: plan, members: 1)
+        try cl.launch(kernel,
                       [.view(partials), .view(a), .view(b), .view(bias ?? partials), .int(bias == nil ? 0 : 1), .int(0),
                        .view(partials), .int(0), .int(1),
                        .int(m), .int(n), .int(k), .int(plan.kChunk), .int(m * n),
@@ -228,7 +228,7 @@ extension Device {
     func splitKReduceOnGPU(c: View, partials: View, slices: Int, bias: View?, accumulate: Bool,
                            maskArgs: [CLArg]? = nil, m: Int, n: Int) throws {
         guard let cl else { return }
-        try cl.launch("linear", "gemm_splitk_reduce",
+        try cl.launch(.gemmSplitkReduce,
                       [.view(c), .view(partials), .view(bias ?? c), .int(bias == nil ? 0 : 1), .int(accumulate ? 1 : 0)]
                         + (maskArgs ?? [.view(c), .int(0), .int(1)]) + [.int(m * n), .int(slices), .int(n)],
                       global: [m * n], local: nil)
@@ -244,15 +244,15 @@ extension Device {
         let rowsPerSlice = (rows + slices - 1) / slices
         let local = [64, 4, 1], global = [groups * 64, 4, slices]
         if slices == 1 {
-            return try cl.launch("linear", "column_sum",
+            return try cl.launch(.columnSum,
                                  [.view(sums), .view(g), .int(rows), .int(cols), .int(rowsPerSlice), .int(1)],
                                  global: global, local: local)
         }
         let partials = try LinearScratch.shared.view(on: self, count: slices * cols)
-        try cl.launch("linear", "column_sum",
+        try cl.launch(.columnSum,
                       [.view(partials), .view(g), .int(rows), .int(cols), .int(rowsPerSlice), .int(0)],
                       global: global, local: local)
-        try cl.launch("linear", "gemm_splitk_reduce",
+        try cl.launch(.gemmSplitkReduce,
                       [.view(sums), .view(partials), .view(sums), .int(0), .int(1), .view(sums), .int(0), .int(1),
                        .int(cols), .int(slices), .int(cols)],
                       global: [cols], local: nil)

@@ -92,7 +92,7 @@ extension Device {
                 try gemmOnGPU("nn", c: partials, a: first.dout, b: first.weight, bias: nil, mask: nil, relu: false,
                               accumulate: false, m: rows, n: inDim, k: outDim, tile: tile, slices: 1,
                               batch: GEMMBatch(count: members.count, c: count, a: dout, b: w, bias: 0))
-                try cl.launch("linear", "gemm_splitk_reduce",
+                try cl.launch(.gemmSplitkReduce,
                               [.view(dinp), .view(partials), .view(dinp), .int(0), .int(1), .view(dinp), .int(0), .int(1),
                                .int(count), .int(members.count), .int(inDim)],
                               global: [count], local: nil)

@@ -10,7 +10,7 @@ public extension Device {
         let rows = graphs * n
         try require(op, x, rows * dim, "x"); try require(op, nodeMask, rows, "nodeMask")
         if let cl {
-            return try cl.launch("masks", "apply_node_mask", [.view(x), .view(nodeMask), .int(rows), .int(dim)],
+            return try cl.launch(.applyNodeMask, [.view(x), .view(nodeMask), .int(rows), .int(dim)],
                                  global: [dim, rows])
         }
         let p = x.ptr, m = nodeMask.ptr
@@ -27,7 +27,7 @@ public extension Device {
         try requirePositive(op, ("graphs", graphs), ("n", n), ("dim", dim))
         try require(op, x, graphs * n * n * dim, "x"); try require(op, nodeMask, graphs * n, "nodeMask")
         if let cl {
-            return try cl.launch("masks", "apply_pair_mask",
+            return try cl.launch(.applyPairMask,
                                  [.view(x), .view(nodeMask), .int(graphs), .int(n), .int(dim), .int(zeroDiagonal ? 1 : 0)],
                                  global: [dim, n * n, graphs])
         }

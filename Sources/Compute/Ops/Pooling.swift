@@ -19,7 +19,7 @@ public extension Device {
         try require(op, dinp, graphs * positions * dim, "dinp"); try require(op, inp, graphs * positions * dim, "inp")
         try require(op, dout, graphs * 4 * dim, "dout"); try require(op, out, graphs * 4 * dim, "out")
         if let cl {
-            return try cl.launch("pooling", "pool_backward_columns",
+            return try cl.launch(.poolBackwardColumns,
                                  [.view(dinp), .view(dout), .view(inp), .view(out), .int(graphs), .int(positions), .int(dim)],
                                  global: [graphs * dim])
         }
@@ -72,10 +72,10 @@ extension Device {
             if groupPerGraph {
                 // 32 channels (coalesced 128-byte rows) × 8 lanes that split the positions.
                 let width = 32, lanes = 8
-                return try cl.launch("pooling", "pool_forward_group", args + [.local(3 * width * lanes * 4)],
+                return try cl.launch(.poolForwardGroup, args + [.local(3 * width * lanes * 4)],
                                      global: [dim, graphs * lanes], local: [width, lanes])
             }
-            return try cl.launch("pooling", "pool_forward_columns", args, global: [graphs * dim])
+            return try cl.launch(.poolForwardColumns, args, global: [graphs * dim])
         }
         let x = inp.ptr, y = out.ptr
         let count = Float(positions), denominator = Float(max(positions - 1, 1))

@@ -75,7 +75,7 @@ public extension Device {
             throw ComputeError.invalidSize(op: op, detail: "supportThreshold = \(supportThreshold), must be a finite number ≥ 0")
         }
         if let cl {
-            return try cl.launch("reverse_step", "reverse_step", [
+            return try cl.launch(.reverseStep, [
                 .view(out), .view(logits), .int(passes), .view(mix), .float(supportThreshold), .view(zt), .view(transitions),
                 .int(rows), .int(classes), .int(pairNodes),
                 .int(bitsAsInt(seed)), .int(bitsAsInt(seed >> 32)), .int(bitsAsInt(stream)), .int(bitsAsInt(stream >> 32)),

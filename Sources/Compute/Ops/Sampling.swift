@@ -17,7 +17,7 @@ public extension Device {
         try require(op, probs, rows * classes, "probs")
         try require(op, out, rows, "out")
         if let cl {
-            return try cl.launch("sampling", "sample_categorical", [
+            return try cl.launch(.sampleCategorical, [
                 .view(out), .view(probs), .int(rows), .int(classes),
                 .int(bitsAsInt(seed)), .int(bitsAsInt(seed >> 32)), .int(bitsAsInt(stream)), .int(bitsAsInt(stream >> 32)),
             ], global: [rows])
@@ -36,7 +36,7 @@ public extension Device {
         let count = graphs * n * n
         try require(op, classes, count, "classes")
         if let cl {
-            return try cl.launch("sampling", "mirror_pair_classes", [.view(classes), .int(graphs), .int(n)], global: [count])
+            return try cl.launch(.mirrorPairClasses, [.view(classes), .int(graphs), .int(n)], global: [count])
         }
         // Only the lower triangle and the diagonal are written and only the upper triangle is read,
         // so the in-place update has no order dependence.
@@ -57,7 +57,7 @@ public extension Device {
         try require(op, classes, rows, "classes")
         try require(op, out, copies * rows * classCount, "out")
         if let cl {
-            return try cl.launch("sampling", "one_hot", [.view(out), .view(classes), .int(rows), .int(classCount), .int(copies)],
+            return try cl.launch(.oneHot, [.view(out), .view(classes), .int(rows), .int(classCount), .int(copies)],
                                  global: [copies * rows * classCount])
         }
         let o = out.ptr, k = classes.ptr
@@ -78,7 +78,7 @@ public extension Device {
         try require(op, graph, variants, "graph"); try require(op, row, variants, "row"); try require(op, cls, variants, "cls")
         try require(op, out, variants * n * classCount, "out")
         if let cl {
-            return try cl.launch("sampling", "one_hot_variants", [.view(out), .view(classes), .view(graph), .view(row), .view(cls),
+            return try cl.launch(.oneHotVariants, [.view(out), .view(classes), .view(graph), .view(row), .view(cls),
                                                                    .int(variants), .int(n), .int(classCount)],
                                  global: [variants * n * classCount])
         }
@@ -99,7 +99,7 @@ public extension Device {
         try requirePositive(op, ("count", count))
         try require(op, values, count, "values"); try require(op, index, count, "index")
         if let cl {
-            return try cl.launch("sampling", "scatter", [.view(out), .view(values), .view(index), .int(count), .float(scale),
+            return try cl.launch(.scatter, [.view(out), .view(values), .view(index), .int(count), .float(scale),
                                                           .int(accumulate ? 1 : 0)], global: [count])
         }
         let o = out.ptr, x = values.ptr, k = index.ptr

@@ -23,7 +23,7 @@ public extension Device {
         }
         if let nodeMask { try require(op, nodeMask, graphs * n, "nodeMask") }
         if let cl {
-            return try cl.launch("symmetrize", "symmetrize_pairs",
+            return try cl.launch(.symmetrizePairs,
                                  [.view(out), .view(inp), .view(residual ?? inp), .int(residual == nil ? 0 : 1),
                                   .view(nodeMask ?? inp), .int(nodeMask == nil ? 0 : 1), .int(zeroDiagonal ? 1 : 0),
                                   .int(graphs), .int(n), .int(dim)], global: [count])
@@ -58,7 +58,7 @@ public extension Device {
             throw ComputeError.invalidSize(op: op, detail: "dinp overlaps dout; accumulate into a separate gradient")
         }
         if let cl {
-            return try cl.launch("symmetrize", "symmetrize_pairs_backward",
+            return try cl.launch(.symmetrizePairsBackward,
                                  [.view(dinp), .view(dout), .int(graphs), .int(n), .int(dim)], global: [dim, n * n, graphs])
         }
         let dx = dinp.ptr, gOut = dout.ptr
