@@ -44,29 +44,18 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let logPath = log ?? (out as NSString).deletingPathExtension + ".csv"
-        guard !(resume && overwrite) else { throw ValidationError("give --resume or --overwrite, not both") }
+        let start = try TrainingStart.decide(path: out, resume: resume, overwrite: overwrite, steps: steps)
         try requireWritable(out, flag: "--out")
-        if !resume && !overwrite && FileManager.default.fileExists(atPath: out) {
-            throw CommandError("--out \(out): a checkpoint is there already; give --resume to continue it, --overwrite to replace it, or another --out")
-        }
         try requireWritable(logPath, flag: log == nil ? "--out (its log)" : "--log")
         let device = try deviceOption.make()
         var resumeFrom: Checkpoint?
-        if resume {
-            guard FileManager.default.fileExists(atPath: out) else { throw CommandError("--resume: no checkpoint at \(out)") }
-            var (ckpt, _) = try Checkpoint.read(from: out)
-            let done = ckpt.record.step
-            if let steps {
-                guard steps >= done else {
-                    throw ValidationError("--steps \(steps): \(out) has already trained \(done) steps; give --steps \(done) or more")
-                }
-                ckpt.record.training.steps = steps
-            }
-            guard ckpt.record.training.steps > done else {
-                stderr("\(out) has already trained all \(done) of its steps: nothing to do (give --steps N above \(done) to train on)")
-                return
-            }
-            stderr("resuming at step \(done) of \(ckpt.record.training.steps) with the checkpoint's options; options given now other than --steps are not used")
+        switch start {
+        case .fresh: break
+        case .finished(let done):
+            stderr("\(out) has already trained all \(done) of its steps: nothing to do (give --steps N above \(done) to train on)")
+            return
+        case .resume(let ckpt):
+            stderr("resuming at step \(ckpt.record.step) of \(ckpt.record.training.steps) with the checkpoint's options; options given now other than --steps are not used")
             resumeFrom = ckpt
         }
         let spaceName = resumeFrom?.record.space ?? space

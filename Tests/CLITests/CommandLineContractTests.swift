@@ -33,7 +33,7 @@ final class CommandLineContractTests: XCTestCase {
             (["train", "--space", "nb999", "--out", "m.safetensors"] + swift, "unknown search space 'nb999'"),
             (["train", "--holdout-top", "x", "--out", "m.safetensors"] + swift, "--holdout-top x"),
             (["train", "--steps", "0", "--out", "m.safetensors"], "--steps must be at least 1"),
-            (["train", "--resume", "--overwrite", "--out", "m.safetensors"], "give --resume or --overwrite, not both"),
+            (["train", "--resume", "--overwrite", "--out", "m.safetensors"], "--resume --overwrite: give one of them, not both"),
             (["predictor", "train", "--checkpoint", bundled, "--metric", "top1", "--table-sample", "20", "--out", "p.safetensors"] + swift,
              "--metric top1"),
             (["search", "--checkpoint", bundled, "--metric", "top1", "--budget", "5", "--out", "s"] + swift, "--metric top1"),
