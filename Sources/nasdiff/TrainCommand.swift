@@ -44,8 +44,8 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         let logPath = log ?? (out as NSString).deletingPathExtension + ".csv"
-        let start = try TrainingStart.decide(path: out, resume: resume, overwrite: overwrite, steps: steps)
         try requireWritable(out, flag: "--out")
+        let start = try TrainingStart.decide(path: out, resume: resume, overwrite: overwrite, steps: steps)
         try requireWritable(logPath, flag: log == nil ? "--out (its log)" : "--log")
         let device = try deviceOption.make()
         var resumeFrom: Checkpoint?
