@@ -86,6 +86,7 @@ final class PredictorGuidance {
         members = try guides.map { guide in
             let net = try guide.predictor.network()
             let p = try net.parameters(on: device, values: guide.predictor.parameters)
+            p.parameterGradients = false   // guidance needs d/dinput only
             let w = try net.makeWorkspace(device: device, capacity: capacity, training: mode == .firstOrder)
             try device.upload(mask, to: w.nodeMask.sub(0, mask.count))
             let sign: Double = guide.predictor.record.direction == .higherIsBetter ? 1 : -1

@@ -40,7 +40,7 @@ extension GraphTransformer {
     public func zeroGradients(_ p: Parameters, _ w: Workspace) throws {
         guard let gb = w.grads else { throw ModelError.invalidConfig("backward needs a workspace made with training: true") }
         try p.device.zero(gb.all)
-        try p.device.zero(p.grads.all)
+        if p.parameterGradients { try p.device.zero(p.grads.all) }
         if let dX0 = w.dX0, let dE0 = w.dE0 { try p.device.zero(dX0); try p.device.zero(dE0) }
     }
 

@@ -29,7 +29,7 @@ struct Linear: Sendable {
                                    rows: rows, inDim: inDim, outDim: outDim, mask: mask, relu: relu)
     }
 
-    /// Accumulates dW, db and (when given) dinp.
+    /// Accumulates dW and db (unless the parameters' gradients are off) and, when given, dinp.
     func backward(_ p: Parameters, dinp: View?, dout: View, inp: View, rows: Int) throws {
         try p.device.linearBackward(dinp: dinp, dweight: p.grad(weight, inDim * outDim), dbias: p.grad(bias, outDim),
                                     dout: dout, inp: inp, weight: p.value(weight, inDim * outDim),

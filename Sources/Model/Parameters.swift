@@ -36,6 +36,9 @@ public final class Parameters: @unchecked Sendable {
     /// Each layer's e_mul/e_add weights packed for the fused edge attention, made once by
     /// `GraphTransformer.prepareForSampling` for values that no longer change; nil: packed per forward.
     public internal(set) var packedEdgeWeights: [View]?
+    /// False: backward passes compute input gradients only and leave `grads` alone (predictor guidance
+    /// needs d/dinput, never d/dθ, and the weight-gradient products are half a backward's work).
+    public var parameterGradients = true
 
     init(device: Device, layout: ParameterLayout) throws {
         self.device = device
@@ -45,5 +48,6 @@ public final class Parameters: @unchecked Sendable {
     }
 
     @inline(__always) func value(_ offset: Int, _ count: Int) -> View { values.view(offset, count) }
-    @inline(__always) func grad(_ offset: Int, _ count: Int) -> View { grads.view(offset, count) }
+    /// The gradient view of a tensor, nil when parameter gradients are off.
+    @inline(__always) func grad(_ offset: Int, _ count: Int) -> View? { parameterGradients ? grads.view(offset, count) : nil }
 }

@@ -28,9 +28,13 @@ final class InputGradientTests: XCTestCase {
     }
 
     /// Predictor: objective Σ_b s_b·f(G_b) with s = (1, −0.5).
-    func predictorGradients(_ d: Device) throws -> (dx: [Float], de: [Float], dtheta: [Float], objective: ([Float], [Float]) throws -> Double) {
+    /// `parameterGradients` false: the inputs-only backward; `grads` start at 7 so that a write shows.
+    func predictorGradients(_ d: Device, parameterGradients: Bool = true) throws
+        -> (dx: [Float], de: [Float], dtheta: [Float], objective: ([Float], [Float]) throws -> Double) {
         let model = try GraphTransformer(Self.predictorConfig)
         let p = try model.initialParameters(on: d, seed: 4)
+        p.parameterGradients = parameterGradients
+        try d.fill(p.grads.all, 7)
         let w = try model.makeWorkspace(device: d, capacity: 2, training: true)
         try fillInputs(d, w, classes: 3, yWidth: 1)
         try model.forward(p, w, graphs: 2)
@@ -105,6 +109,21 @@ final class InputGradientTests: XCTestCase {
             XCTAssertLessThan(err, 1e-4, "\(cl.isGPU ? "GPU" : "CPU")-shaped kernels: input gradients")
             let thetaScale = want.dtheta.map(abs).max()!
             XCTAssertLessThan(zip(got.dtheta, want.dtheta).map { abs($0 - $1) }.max()! / thetaScale, 1e-4, "parameter gradients")
+        }
+    }
+
+    /// With parameter gradients off (predictor guidance), the backward writes the same input gradients,
+    /// bit for bit, and leaves the parameters' gradients alone, on the twin and on CPU- and GPU-shaped
+    /// kernels.
+    func testInputsOnlyBackwardGivesTheSameInputGradients() throws {
+        var devices = [Device()]
+        if let info = try OpenCLDiscovery.devices().first { devices += [try Device(openCL: info), try Device(openCL: info.treatedAsGPU())] }
+        for d in devices {
+            let full = try predictorGradients(d), inputsOnly = try predictorGradients(d, parameterGradients: false)
+            XCTAssertEqual(inputsOnly.dx, full.dx, d.name)
+            XCTAssertEqual(inputsOnly.de, full.de, d.name)
+            XCTAssertTrue(inputsOnly.dtheta.allSatisfy { $0 == 7 }, "parameter gradients untouched on \(d.name)")
+            XCTAssertFalse(full.dtheta.allSatisfy { $0 == 7 }, "the full backward writes them")
         }
     }
 

@@ -24,8 +24,9 @@ public extension Device {
                                 rows: rows, dim: dim, mask: mask, keepSum: keepSum, groupPerRow: isGPU)
     }
 
-    /// dinp += ∂L/∂inp, dgamma += Σ_rows dout·x̂, dbeta += Σ_rows dout, from the saved mean/rstd.
-    func layerNormBackward(dinp: View, dgamma: View, dbeta: View, dout: View, inp: View, mean: View, rstd: View,
+    /// dinp += ∂L/∂inp, dgamma += Σ_rows dout·x̂, dbeta += Σ_rows dout, from the saved mean/rstd
+    /// (without dgamma and dbeta: the input gradient only).
+    func layerNormBackward(dinp: View, dgamma: View?, dbeta: View?, dout: View, inp: View, mean: View, rstd: View,
                            gamma: View, rows: Int, dim: Int) throws {
         try layerNormBackward(dinp: dinp, dgamma: dgamma, dbeta: dbeta, dout: dout, inp: inp, mean: mean, rstd: rstd,
                               gamma: gamma, rows: rows, dim: dim, groupPerRow: isGPU)
@@ -90,19 +91,22 @@ extension Device {
         if let mask { try apply(mask, to: out, rows: rows, dim: dim) }
     }
 
-    func layerNormBackward(dinp: View, dgamma: View, dbeta: View, dout: View, inp: View, mean: View, rstd: View,
+    func layerNormBackward(dinp: View, dgamma: View?, dbeta: View?, dout: View, inp: View, mean: View, rstd: View,
                            gamma: View, rows: Int, dim: Int, groupPerRow: Bool) throws {
         let op = "layerNormBackward"
         try requirePositive(op, ("rows", rows), ("dim", dim))
         try require(op, dinp, rows * dim, "dinp"); try require(op, dout, rows * dim, "dout")
         try require(op, inp, rows * dim, "inp")
         try require(op, mean, rows, "mean"); try require(op, rstd, rows, "rstd")
-        try require(op, gamma, dim, "gamma"); try require(op, dgamma, dim, "dgamma"); try require(op, dbeta, dim, "dbeta")
+        try require(op, gamma, dim, "gamma")
+        guard (dgamma == nil) == (dbeta == nil) else { throw ComputeError.invalidSize(op: op, detail: "give dgamma and dbeta, or neither") }
+        if let dgamma, let dbeta { try require(op, dgamma, dim, "dgamma"); try require(op, dbeta, dim, "dbeta") }
         if let cl {
             let rowArgs: [CLArg] = [.view(dinp), .view(dout), .view(inp), .view(mean), .view(rstd), .view(gamma),
                                     .int(rows), .int(dim)]
             guard groupPerRow else {
                 try cl.launch(.layernormBackwardRows, rowArgs, global: [rows])
+                guard let dgamma, let dbeta else { return }
                 return try cl.launch(.layernormParamGradsColumns,
                                      [.view(dgamma), .view(dbeta), .view(dout), .view(inp), .view(mean), .view(rstd),
                                       .int(rows), .int(dim)], global: [dim])
@@ -110,6 +114,7 @@ extension Device {
             let local = layerNormGroupSize(dim)
             try cl.launch(.layernormBackwardGroup, rowArgs + [.local(local * 4)],
                           global: [rows * local], local: [local])
+            guard let dgamma, let dbeta else { return }
             // Column sums: enough row chunks to fill a GPU (≈ 64 groups per 32-channel block), each
             // chunk at least 64 rows so the partials stay a small fraction of the input.
             let rowsPerChunk = max(64, (rows + 63) / 64)
@@ -153,6 +158,7 @@ extension Device {
                 }
             }
         }
+        guard let dgamma, let dbeta else { return }
         let dg = dgamma.ptr, db = dbeta.ptr
         for c in 0..<dim {
             var sg: Float = 0, sb: Float = 0

@@ -19,7 +19,8 @@ public extension Device {
     ///   dinp[r, i] += Σ_o dout[r, o]·weight[o, i]   (dinp nil: skipped, e.g. for the first layer)
     ///   dweight[o, i] += Σ_r dout[r, o]·inp[r, i]
     ///   dbias[o] += Σ_r dout[r, o]                   (dbias nil: skipped)
-    func linearBackward(dinp: View?, dweight: View, dbias: View?, dout: View, inp: View, weight: View,
+    /// dweight nil: the input gradient only (no weight-gradient product).
+    func linearBackward(dinp: View?, dweight: View?, dbias: View?, dout: View, inp: View, weight: View,
                         rows: Int, inDim: Int, outDim: Int) throws {
         try linearBackward(dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,
                            rows: rows, inDim: inDim, outDim: outDim, shape: nil)
@@ -62,7 +63,7 @@ extension Device {
         if relu { try reluForward(out: out.sub(0, rows * outDim), inp: out.sub(0, rows * outDim)) }
     }
 
-    func linearBackward(dinp: View?, dweight: View, dbias: View?, dout: View, inp: View, weight: View,
+    func linearBackward(dinp: View?, dweight: View?, dbias: View?, dout: View, inp: View, weight: View,
                         rows: Int, inDim: Int, outDim: Int, shape: LinearKernelShape?) throws {
         try checkLinearBackward(dinp: dinp, dweight: dweight, dbias: dbias, dout: dout, inp: inp, weight: weight,
                                 rows: rows, inDim: inDim, outDim: outDim)
@@ -77,13 +78,15 @@ extension Device {
                 // A group spans up to 256 columns and enough 4-output blocks for ~256 work-items (it
                 // shares each chunk of rows through the cache, see the kernel), but stays small enough
                 // that there is at least one group per core.
-                let colBlocks = (inDim + 15) / 16, outBlocks = (outDim + 3) / 4
-                let lx = min(colBlocks, 16)
-                let groupsAcross = (colBlocks + lx - 1) / lx
-                let ly = max(1, min(256 / lx, outBlocks, outBlocks * groupsAcross / max(1, cl.info.computeUnits)))
-                try cl.launch(.linearBackwardWeightCpu,
-                              [.view(dweight), .view(dout), .view(inp), .int(rows), .int(inDim), .int(outDim)],
-                              global: [colBlocks, outBlocks], local: [lx, ly])
+                if let dweight {
+                    let colBlocks = (inDim + 15) / 16, outBlocks = (outDim + 3) / 4
+                    let lx = min(colBlocks, 16)
+                    let groupsAcross = (colBlocks + lx - 1) / lx
+                    let ly = max(1, min(256 / lx, outBlocks, outBlocks * groupsAcross / max(1, cl.info.computeUnits)))
+                    try cl.launch(.linearBackwardWeightCpu,
+                                  [.view(dweight), .view(dout), .view(inp), .int(rows), .int(inDim), .int(outDim)],
+                                  global: [colBlocks, outBlocks], local: [lx, ly])
+                }
                 if let dbias {
                     try cl.launch(.linearBiasGradCpu,
                                   [.view(dbias), .view(dout), .int(rows), .int(outDim)], global: [(outDim + 7) / 8])
@@ -93,8 +96,10 @@ extension Device {
                     try gemmOnGPU("nn", c: dinp, a: dout, b: weight, bias: nil, mask: nil, relu: false, accumulate: true,
                                   m: rows, n: inDim, k: outDim, tile: tile, slices: slices)
                 }
-                try gemmOnGPU("tn", c: dweight, a: dout, b: inp, bias: nil, mask: nil, relu: false, accumulate: true,
-                              m: outDim, n: inDim, k: rows, tile: tile, slices: slices)
+                if let dweight {
+                    try gemmOnGPU("tn", c: dweight, a: dout, b: inp, bias: nil, mask: nil, relu: false, accumulate: true,
+                                  m: outDim, n: inDim, k: rows, tile: tile, slices: slices)
+                }
                 if let dbias { try columnSumOnGPU(into: dbias, dout, rows: rows, cols: outDim, slices: slices) }
             }
             return
@@ -105,10 +110,12 @@ extension Device {
                                 b: StridedMatrix(base: UnsafePointer(weight.ptr.p), rowStride: inDim, colStride: 1),
                                 c: dinp.ptr.p, ldc: inDim, bias: nil, accumulate: true)
         }
-        PackedGEMM.multiply(m: outDim, n: inDim, k: rows,
-                            a: StridedMatrix(base: UnsafePointer(dout.ptr.p), rowStride: 1, colStride: outDim),
-                            b: StridedMatrix(base: UnsafePointer(inp.ptr.p), rowStride: inDim, colStride: 1),
-                            c: dweight.ptr.p, ldc: inDim, bias: nil, accumulate: true)
+        if let dweight {
+            PackedGEMM.multiply(m: outDim, n: inDim, k: rows,
+                                a: StridedMatrix(base: UnsafePointer(dout.ptr.p), rowStride: 1, colStride: outDim),
+                                b: StridedMatrix(base: UnsafePointer(inp.ptr.p), rowStride: inDim, colStride: 1),
+                                c: dweight.ptr.p, ldc: inDim, bias: nil, accumulate: true)
+        }
         if let dbias { addColumnSums(into: dbias.ptr, dout.ptr, rows: rows, cols: outDim) }
     }
 
@@ -122,7 +129,7 @@ extension Device {
         try require(op, out, rows * outDim, "out (rows·outDim)")
     }
 
-    func checkLinearBackward(dinp: View?, dweight: View, dbias: View?, dout: View, inp: View, weight: View,
+    func checkLinearBackward(dinp: View?, dweight: View?, dbias: View?, dout: View, inp: View, weight: View,
                              rows: Int, inDim: Int, outDim: Int) throws {
         let op = "linear backward"
         try requirePositive(op, ("rows", rows), ("inDim", inDim), ("outDim", outDim))
@@ -130,7 +137,7 @@ extension Device {
         try require(op, inp, rows * inDim, "inp (rows·inDim)")
         try require(op, weight, outDim * inDim, "weight (outDim·inDim)")
         if let dinp { try require(op, dinp, rows * inDim, "dinp (rows·inDim)") }
-        try require(op, dweight, outDim * inDim, "dweight (outDim·inDim)")
+        if let dweight { try require(op, dweight, outDim * inDim, "dweight (outDim·inDim)") }
         if let dbias { try require(op, dbias, outDim, "dbias (outDim)") }
     }
 

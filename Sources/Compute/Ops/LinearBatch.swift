@@ -17,8 +17,8 @@ public struct LinearForwardOperands {
 
 /// One member of a batched linear backward (the arguments of `linearBackward`).
 public struct LinearBackwardOperands {
-    public var dinp: View?, dweight: View, dbias: View?, dout: View, inp: View, weight: View
-    public init(dinp: View?, dweight: View, dbias: View?, dout: View, inp: View, weight: View) {
+    public var dinp: View?, dweight: View?, dbias: View?, dout: View, inp: View, weight: View
+    public init(dinp: View?, dweight: View?, dbias: View?, dout: View, inp: View, weight: View) {
         self.dinp = dinp; self.dweight = dweight; self.dbias = dbias; self.dout = dout; self.inp = inp; self.weight = weight
     }
 }
@@ -71,8 +71,9 @@ extension Device {
             }
         }
         let dinps = members.compactMap(\.dinp), sharedDinp = dinps.count == members.count && GEMMBatch.stride(dinps, apart: 0) == 0
+        let dweights = members.compactMap(\.dweight)
         guard members.count > 1, settings.batchedLinear, let cl, case .gpu(let tile, let slices) = shape ?? (cl.info.isGPU ? .gpu(tile: nil, slices: nil) : .cpu),
-              let dw = GEMMBatch.stride(members.map(\.dweight), apart: outDim * inDim),
+              dweights.isEmpty || (dweights.count == members.count && GEMMBatch.stride(dweights, apart: outDim * inDim) != nil),
               let dout = GEMMBatch.stride(members.map(\.dout), apart: 0),
               let inp = GEMMBatch.stride(members.map(\.inp), apart: 0),
               let w = GEMMBatch.stride(members.map(\.weight), apart: 0),
@@ -103,9 +104,11 @@ extension Device {
                                                a: dout, b: w, bias: 0))
             }
         }
-        try gemmOnGPU("tn", c: first.dweight, a: first.dout, b: first.inp, bias: nil, mask: nil, relu: false,
-                      accumulate: true, m: outDim, n: inDim, k: rows, tile: tile, slices: slices,
-                      batch: GEMMBatch(count: members.count, c: dw, a: dout, b: inp, bias: 0))
+        if let dweight = first.dweight {
+            try gemmOnGPU("tn", c: dweight, a: first.dout, b: first.inp, bias: nil, mask: nil, relu: false,
+                          accumulate: true, m: outDim, n: inDim, k: rows, tile: tile, slices: slices,
+                          batch: GEMMBatch(count: members.count, c: GEMMBatch.stride(dweights, apart: outDim * inDim)!, a: dout, b: inp, bias: 0))
+        }
         for m in members {
             if let dbias = m.dbias { try columnSumOnGPU(into: dbias, m.dout, rows: rows, cols: outDim, slices: slices) }
         }
