@@ -9,7 +9,12 @@ final class PredictorCommandTests: XCTestCase {
     static func path(_ p: String) -> String { repository.appendingPathComponent(p).path }
     let predictor = path("Tests/Fixtures/nb201-conv3x3-count.safetensors")
     let nb201 = path("Models/nb201-small.safetensors"), transnas = path("Models/transnas-micro-small.safetensors")
-    func tmp(_ name: String) -> String { NSTemporaryDirectory() + "nasdiff-\(getpid())-\(name)" }
+    /// A scratch path, removed (with a log beside it) when the test ends.
+    func tmp(_ name: String) -> String {
+        let path = NSTemporaryDirectory() + "nasdiff-\(getpid())-\(name)"
+        addTeardownBlock { for p in [path, (path as NSString).deletingPathExtension + ".csv"] { try? FileManager.default.removeItem(atPath: p) } }
+        return path
+    }
 
     func run(_ arguments: [String]) throws {
         var parsed = try NASDiff.parseAsRoot(arguments)

@@ -20,6 +20,7 @@ final class DeviceErrorTests: XCTestCase {
     func testKernelThatFailsToBuildNamesTheFileAndShowsTheLog() throws {
         let cl = try requireOpenCL()
         let dir = NSTemporaryDirectory() + "nasdiff-badkernels-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "__kernel void fill(__global float* x, int x_off, float value, int n) { this is not C; }\n"
             .write(toFile: dir + "/elementwise.cl", atomically: true, encoding: .utf8)
@@ -49,6 +50,7 @@ final class DeviceErrorTests: XCTestCase {
         XCTAssertTrue(linear.contains("inline float gemm_epilogue("), "linear.cl gets the shared GEMM epilogue")
         XCTAssertFalse(linear.split(separator: "\n").contains { $0.hasPrefix("#include") }, "no include line is left for the OpenCL compiler")
         let dir = NSTemporaryDirectory() + "nasdiff-includes-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         try "#include \"helpers.cl\"\n__kernel void k() {}\n".write(toFile: dir + "/main.cl", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try KernelSources.source(of: "main", directory: dir)) { XCTAssertTrue("\($0)".contains("/helpers.cl"), "\($0)") }

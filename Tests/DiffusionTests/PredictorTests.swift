@@ -29,7 +29,12 @@ final class PredictorTests: XCTestCase {
     ///     --out Tests/Fixtures/nb201-conv3x3-count.safetensors
     static let predictor: Predictor = try! Predictor.read(from: repository.appendingPathComponent("Tests/Fixtures/nb201-conv3x3-count.safetensors").path)
 
-    func tmp(_ name: String) -> String { NSTemporaryDirectory() + "nasdiff-\(getpid())-\(name)" }
+    /// A scratch path, removed (with a log beside it) when the test ends.
+    func tmp(_ name: String) -> String {
+        let path = NSTemporaryDirectory() + "nasdiff-\(getpid())-\(name)"
+        addTeardownBlock { for p in [path, (path as NSString).deletingPathExtension + ".csv"] { try? FileManager.default.removeItem(atPath: p) } }
+        return path
+    }
 
     /// A short training on the count's labels learns to rank cells it never saw (the count is the oracle),
     /// better on clean graphs than on noisy ones; the file's predictor (full training) ranks better still.

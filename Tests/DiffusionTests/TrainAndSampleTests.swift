@@ -22,7 +22,12 @@ final class TrainAndSampleTests: XCTestCase {
         return try Trainer(device: Device(), space: space, data: data, conditions: conditions, options: o, resume: resume)
     }
 
-    func tmp(_ name: String) -> String { NSTemporaryDirectory() + "nasdiff-\(getpid())-\(name)" }
+    /// A scratch path, removed (with a log beside it) when the test ends.
+    func tmp(_ name: String) -> String {
+        let path = NSTemporaryDirectory() + "nasdiff-\(getpid())-\(name)"
+        addTeardownBlock { for p in [path, (path as NSString).deletingPathExtension + ".csv"] { try? FileManager.default.removeItem(atPath: p) } }
+        return path
+    }
 
     func testResumeContinuesBitExactly() throws {
         let straight = try makeTrainer(steps: 6)

@@ -2,7 +2,12 @@ import XCTest
 @testable import Model
 
 final class SafeTensorsTests: XCTestCase {
-    func path(_ name: String) -> String { NSTemporaryDirectory() + "nasdiff-test-\(getpid())-" + name }
+    /// A scratch path, removed when the test ends.
+    func path(_ name: String) -> String {
+        let p = NSTemporaryDirectory() + "nasdiff-test-\(getpid())-" + name
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: p) }
+        return p
+    }
 
     func testRoundTripAndHeaderLayout() throws {
         let p = path("rt.safetensors")
