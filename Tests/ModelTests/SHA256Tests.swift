@@ -2,11 +2,13 @@ import XCTest
 @testable import Model
 
 /// The FIPS 180-4 example vectors: empty, one block, a message whose padding needs a second block, and
-/// a million bytes.
+/// a million bytes (whole blocks, nothing left to pad but the length); and a slice of a larger Data.
 final class SHA256Tests: XCTestCase {
     func testFIPSExamples() {
         XCTAssertEqual(SHA256.hex(Data()), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
         XCTAssertEqual(SHA256.hex(Data("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(SHA256.hex(Data("xxabc".utf8).dropFirst(2)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad",
+                       "a slice of a larger Data")
         XCTAssertEqual(SHA256.hex(Data("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)),
                        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
         XCTAssertEqual(SHA256.hex(Data(repeating: UInt8(ascii: "a"), count: 1_000_000)),
