@@ -13,30 +13,30 @@ public enum Guidance: Sendable, Equatable {
     /// The mode ("joint" or "composed") and the weight of each of `conditions` conditions, from one
     /// weight or a comma-separated list (composed only: one per condition).
     public static func parse(mode: String, weights text: String, conditions: Int) throws -> (Guidance, [Double]) {
-        let weights = try weightList(text, flag: "--weight")
-        let guidance: Guidance
         switch mode {
         case "joint":
+            let weights = try weightList(text, flag: "--weight")
             guard weights.count == 1 else { throw DiffusionError.badOption("--weight", "joint guidance takes one weight") }
-            guidance = .joint(weight: weights[0])
+            return (.joint(weight: weights[0]), [Double](repeating: weights[0], count: conditions))
         case "composed":
-            guard weights.count == 1 || weights.count == conditions else {
-                throw DiffusionError.badOption("--weight", "composed guidance takes one weight, or one per --condition (\(conditions))")
-            }
-            guidance = .composed
+            return (.composed, try weights(text, flag: "--weight", for: conditions, of: "--condition"))
         default:
             throw DiffusionError.badOption("--guidance \(mode)", "use joint or composed")
         }
-        return (guidance, (0..<conditions).map { weights.count == 1 ? weights[0] : weights[$0] })
     }
 
     /// One weight for each of `count` predictors, from one λ or a comma-separated list of `count`.
     public static func predictorWeights(_ text: String, count: Int) throws -> [Double] {
-        let weights = try weightList(text, flag: "--predictor-weight")
-        guard weights.count == 1 || weights.count == count else {
-            throw DiffusionError.badOption("--predictor-weight", "give one weight, or one per --predictor (\(count))")
+        try weights(text, flag: "--predictor-weight", for: count, of: "--predictor")
+    }
+
+    /// `count` weights from one, or from a comma-separated list of `count` (one per `item`).
+    static func weights(_ text: String, flag: String, for count: Int, of item: String) throws -> [Double] {
+        let list = try weightList(text, flag: flag)
+        guard list.count == 1 || list.count == count else {
+            throw DiffusionError.badOption(flag, "give one weight, or one per \(item) (\(count))")
         }
-        return (0..<count).map { weights.count == 1 ? weights[0] : weights[$0] }
+        return (0..<count).map { list.count == 1 ? list[0] : list[$0] }
     }
 
     /// Comma-separated finite numbers.
