@@ -9,7 +9,7 @@ import Foundation
 //                    e.g. "h100", "nvidia"; "pocl" names the Portable Computing Language platform
 
 public enum DeviceSelection {
-    public static let environmentVariable = Settings.deviceVariable
+    public static let environmentVariable = Settings.Variable.device.rawValue
 
     /// The CPU path used when there is no GPU. Measured on a 2-core x86 machine (Benchmarks/RESULTS.md).
     public static let preferredCPUBackend: Device.Backend = .swift

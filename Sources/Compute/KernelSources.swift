@@ -28,7 +28,7 @@ public enum KernelSources {
         if let dir = directory {
             let path = URL(fileURLWithPath: dir).appendingPathComponent(file + ".cl").path
             if let text = try? String(contentsOfFile: path, encoding: .utf8) { return text }
-            throw ComputeError.kernelNotFound(file: path, kernel: "(whole file; \(Settings.kernelsVariable)=\(dir))")
+            throw ComputeError.kernelNotFound(file: path, kernel: "(whole file; \(Settings.Variable.kernelsDirectory.rawValue)=\(dir))")
         }
         guard let text = embedded[file] else { throw ComputeError.kernelNotFound(file: file, kernel: "(whole file)") }
         return text

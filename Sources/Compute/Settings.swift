@@ -35,21 +35,29 @@ public struct Settings: Sendable {
     /// The defaults.
     public init() {}
 
+    /// The environment variables, each read into the setting of the same name above.
+    public enum Variable: String, CaseIterable, Sendable {
+        case device = "NASDIFF_DEVICE", dataFolder = "NASDIFF_DATA", kernelsDirectory = "NASDIFF_KERNELS_DIR"
+        case threads = "NASDIFF_THREADS", profile = "NASDIFF_PROFILE", tensorCores = "NASDIFF_TENSOR_CORES"
+        case tensorCoreWarps = "NASDIFF_TC_WARPS", tensorCoreOptions = "NASDIFF_TC_OPTIONS", buildLog = "NASDIFF_BUILD_LOG"
+        case gemmTile = "NASDIFF_GEMM_TILE", batchedLinear = "NASDIFF_BATCHED_LINEAR", fusedEdgeAttention = "NASDIFF_FUSED_EDGE_ATTENTION"
+    }
+
     public init(environment: [String: String]) {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        device = value("NASDIFF_DEVICE")
-        dataFolder = value("NASDIFF_DATA")
-        kernelsDirectory = value("NASDIFF_KERNELS_DIR")
-        threads = value("NASDIFF_THREADS").flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
-        profile = value("NASDIFF_PROFILE") == "1"
-        tensorCores = value("NASDIFF_TENSOR_CORES") != "0"
-        let warps = (value("NASDIFF_TC_WARPS") ?? "").split(separator: "x").compactMap { Int($0) }
+        func value(_ v: Variable) -> String? { environment[v.rawValue].flatMap { $0.isEmpty ? nil : $0 } }
+        device = value(.device)
+        dataFolder = value(.dataFolder)
+        kernelsDirectory = value(.kernelsDirectory)
+        threads = value(.threads).flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+        profile = value(.profile) == "1"
+        tensorCores = value(.tensorCores) != "0"
+        let warps = (value(.tensorCoreWarps) ?? "").split(separator: "x").compactMap { Int($0) }
         if warps.count == 2, [1, 2, 4].contains(warps[0]), [1, 2, 4, 8].contains(warps[1]) { tensorCoreWarps = (warps[0], warps[1]) }
-        tensorCoreOptions = value("NASDIFF_TC_OPTIONS")
-        buildLog = value("NASDIFF_BUILD_LOG") == "1"
-        gemmTile = value("NASDIFF_GEMM_TILE").flatMap(Int.init).flatMap { [64, 128].contains($0) ? $0 : nil }
-        batchedLinear = value("NASDIFF_BATCHED_LINEAR") != "0"
-        fusedEdgeAttention = value("NASDIFF_FUSED_EDGE_ATTENTION") != "0"
+        tensorCoreOptions = value(.tensorCoreOptions)
+        buildLog = value(.buildLog) == "1"
+        gemmTile = value(.gemmTile).flatMap(Int.init).flatMap { [64, 128].contains($0) ? $0 : nil }
+        batchedLinear = value(.batchedLinear) != "0"
+        fusedEdgeAttention = value(.fusedEdgeAttention) != "0"
     }
 
     /// This process's environment, read once.
@@ -57,23 +65,24 @@ public struct Settings: Sendable {
 
     /// The variable of each setting that differs from the default, with its value, in the order above.
     public var changed: [(variable: String, value: String)] {
-        let d = Settings()
-        var out: [(String, String)] = []
-        if let device { out.append(("NASDIFF_DEVICE", device)) }
-        if let dataFolder { out.append(("NASDIFF_DATA", dataFolder)) }
-        if let kernelsDirectory { out.append(("NASDIFF_KERNELS_DIR", kernelsDirectory)) }
-        if let threads { out.append(("NASDIFF_THREADS", "\(threads)")) }
-        if profile != d.profile { out.append(("NASDIFF_PROFILE", "1")) }
-        if tensorCores != d.tensorCores { out.append(("NASDIFF_TENSOR_CORES", "0")) }
-        if tensorCoreWarps != d.tensorCoreWarps { out.append(("NASDIFF_TC_WARPS", "\(tensorCoreWarps.m)x\(tensorCoreWarps.n)")) }
-        if let tensorCoreOptions { out.append(("NASDIFF_TC_OPTIONS", tensorCoreOptions)) }
-        if buildLog != d.buildLog { out.append(("NASDIFF_BUILD_LOG", "1")) }
-        if let gemmTile { out.append(("NASDIFF_GEMM_TILE", "\(gemmTile)")) }
-        if batchedLinear != d.batchedLinear { out.append(("NASDIFF_BATCHED_LINEAR", "0")) }
-        if fusedEdgeAttention != d.fusedEdgeAttention { out.append(("NASDIFF_FUSED_EDGE_ATTENTION", "0")) }
-        return out
+        Variable.allCases.compactMap { v in changedValue(v).map { (v.rawValue, $0) } }
     }
 
-    /// The names a message may tell a user to set.
-    public static let deviceVariable = "NASDIFF_DEVICE", dataVariable = "NASDIFF_DATA", kernelsVariable = "NASDIFF_KERNELS_DIR"
+    /// The variable's value when its setting is not the default.
+    private func changedValue(_ v: Variable) -> String? {
+        switch v {
+        case .device: return device
+        case .dataFolder: return dataFolder
+        case .kernelsDirectory: return kernelsDirectory
+        case .threads: return threads.map(String.init)
+        case .profile: return profile ? "1" : nil
+        case .tensorCores: return tensorCores ? nil : "0"
+        case .tensorCoreWarps: return tensorCoreWarps == Settings().tensorCoreWarps ? nil : "\(tensorCoreWarps.m)x\(tensorCoreWarps.n)"
+        case .tensorCoreOptions: return tensorCoreOptions
+        case .buildLog: return buildLog ? "1" : nil
+        case .gemmTile: return gemmTile.map(String.init)
+        case .batchedLinear: return batchedLinear ? nil : "0"
+        case .fusedEdgeAttention: return fusedEdgeAttention ? nil : "0"
+        }
+    }
 }
