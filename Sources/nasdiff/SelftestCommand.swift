@@ -17,7 +17,7 @@ struct SelftestCommand: ParsableCommand {
             return
         }
         let start = Date()
-        let results = try SelfTest.run(on: device)
+        let results = try OpCase.all.map { try $0.check(on: device) }
         let width = results.map(\.name.count).max().map { $0 + 2 } ?? 0   // the names' column, whatever they are
         print("op".padding(toLength: width, withPad: " ", startingAt: 0) + "max abs error   tolerance   result")
         for r in results {

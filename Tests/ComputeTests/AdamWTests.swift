@@ -2,6 +2,8 @@ import XCTest
 @testable import Compute
 
 final class AdamWTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.adamW) }
+
     private let start: [Float] = [1.0, -0.5, 0.25]
     // Element 1's second gradient is tiny, so v shrinks at step 2 and amsgrad (max of v) changes the result.
     private let gradients: [[Float]] = [[0.1, -0.2, 0.3], [-0.3, 0.001, 0.3]]

@@ -87,6 +87,8 @@ private func maxAbsDiff(_ a: [Float], _ b: [Double]) -> Double {
 }
 
 final class AttentionTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.attention) }
+
     // Graph 0 is full, graph 1 has two padded nodes, graph 2 is all padding (a row with no valid key).
     private let padded = AttentionCase(graphs: 3, n: 5, dim: 8, heads: 2, realNodes: [5, 3, 0], seed: 11)
 

@@ -3,6 +3,8 @@ import XCTest
 import TestSupport
 
 final class ConcatTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.concat) }
+
     func testForwardLayoutAndGradients() throws {
         let d = TestDevices.swift
         var rng = SeededRandom(40)

@@ -3,6 +3,8 @@ import XCTest
 import TestSupport
 
 final class CrossEntropyTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.crossEntropy) }
+
     private let rows = 7, classes = 4
     // Rows 2 and 5 are ignored (padding / diagonal), as the DiNAS loss masks them.
     private let targets: [Float] = [0, 3, -1, 2, 1, -1, 3]

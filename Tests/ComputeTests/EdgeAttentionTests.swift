@@ -5,6 +5,8 @@ import XCTest
 // the Swift twin's unfused ops: the e_mul/e_add linears, the attention with the y FiLM of the edge
 // update, then the y FiLM of the node output.
 final class EdgeAttentionTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.edgeAttention) }
+
     struct Case {
         let graphs: Int, n: Int, dim: Int, edgeDim: Int, heads: Int, realNodes: [Int]
     }

@@ -3,6 +3,8 @@ import XCTest
 import TestSupport
 
 final class ElementwiseTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.elementwise) }
+
     func testReluGradientMatchesFiniteDifferences() throws {
         let d = TestDevices.swift
         var rng = SeededRandom(1)
@@ -15,26 +17,6 @@ final class ElementwiseTests: XCTestCase {
             return dot(try d.download(out.all), w)
         }
         assertGradientsClose(try d.download(dinp.all), numeric, "relu")
-    }
-
-    func testElementwiseOpenCLMatchesSwift() throws {
-        let cl = try requireOpenCL()
-        var rng = SeededRandom(2)
-        let n = 1000
-        let a = randomArray(n, &rng), b = randomArray(n, &rng)
-        func run(_ d: Device) throws -> [Float] {
-            let x = try d.makeBuffer(a), y = try d.makeBuffer(b), out = try d.makeBuffer(count: n), g = try d.makeBuffer(b)
-            try d.reluForward(out: out.all, inp: x.all)
-            try d.reluBackward(dinp: g.all, dout: y.all, out: out.all)
-            try d.add(out: out.all, out.all, x.all)
-            try d.axpby(out.all, g.all, a: 3, b: -2)
-            try d.fill(x.view(10, 5), 7)
-            return try d.download(out.all) + d.download(g.all) + d.download(x.all)
-        }
-        let err = maxAbsDiff(try run(TestDevices.swift), try run(cl))
-        // Elementwise ops do the same float operations in the same order: expect bit-equality
-        // except where the device contracts a*x + b*y into one fma (≤ 1 ulp of values ~ 5).
-        XCTAssertLessThanOrEqual(err, 1e-6, "max abs error \(err)")
     }
 
     func testSizeMismatchIsAClearError() throws {

@@ -3,6 +3,8 @@ import XCTest
 import TestSupport
 
 final class FiLMTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.film) }
+
     func testGradientsMatchFiniteDifferences() throws {
         let d = TestDevices.swift
         var rng = SeededRandom(30)

@@ -3,6 +3,8 @@ import XCTest
 import TestSupport
 
 final class LayerNormTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.layerNorm) }
+
     /// The fused residual block (sum = a + b, LN(sum)·mask) in one GPU kernel equals add, LayerNorm
     /// and mask run one after another on the Swift twin, for node and pair masks and odd widths.
     func testAddLayerNormKernelMatchesTheThreeOps() throws {

@@ -4,6 +4,8 @@ import XCTest
 // Batched linear layers (Ops/LinearBatch.swift): the GPU kernels, run on PoCL as one launch per
 // product, against the Swift twin running the members one by one.
 final class LinearBatchTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.linearBatch) }
+
     /// Members laid out as the model lays them out: weights and biases interleaved at one stride in a
     /// parameter buffer, outputs (and, unless `sharedInput`, inputs) consecutive in an activation buffer.
     struct Layout {

@@ -5,6 +5,8 @@ import XCTest
 // the Swift twin, within float rounding on OpenCL, where every term writes split-K partials with its
 // bias in the first slice only and one reduction sums them.
 final class LinearSumTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.linearSum) }
+
     /// Rows and output width fit one 64-tile, so on a device of 8 compute units the long term splits K
     /// (4 slices of the 1100) and the short ones do not.
     let rows = 37, outDim = 9, dims = [1100, 300, 5]

@@ -3,6 +3,8 @@ import XCTest
 import TestSupport
 
 final class LinearTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.linear) }
+
     /// Inputs of one linear layer plus non-zero starting gradients (backward must add to them).
     struct Case {
         let rows: Int, inDim: Int, outDim: Int

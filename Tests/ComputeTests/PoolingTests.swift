@@ -3,6 +3,8 @@ import XCTest
 import TestSupport
 
 final class PoolingTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.pooling) }
+
     func testForwardMatchesDefinition() throws {
         let d = TestDevices.swift
         var rng = SeededRandom(20)

@@ -4,6 +4,8 @@ import XCTest
 // Device.reverseStep: guidance, softmax, support truncation, posterior and draw for every row, against
 // the formulas in Double, its own draws, and (on PoCL) the Swift twin.
 final class ReverseStepTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.reverseStep) }
+
     /// The marginal transition (1 − b)·I + b·1mᵀ, row-major, in Double (dinas-spec §2.2).
     private func marginalTransition(_ b: Double, _ m: [Double]) -> [Double] {
         let d = m.count

@@ -70,3 +70,14 @@ func dot(_ a: [Float], _ w: [Float]) -> Double {
     for i in a.indices { s += Double(a[i]) * Double(w[i]) }
     return s
 }
+
+/// The op's cases (the ones `nasdiff selftest` runs) on PoCL with the kernels the host picks for a
+/// CPU, each against the Swift twin within its tolerance.
+func assertCasesMatchTheTwin(_ cases: [OpCase], file: StaticString = #filePath, line: UInt = #line) throws {
+    let device = try requireOpenCL()
+    XCTAssertFalse(cases.isEmpty, file: file, line: line)
+    for c in cases {
+        let r = try c.check(on: device)
+        XCTAssertTrue(r.passed, "\(r.name): max abs error \(r.maxAbsError) > \(r.tolerance)", file: file, line: line)
+    }
+}

@@ -3,6 +3,8 @@ import XCTest
 import TestSupport
 
 final class SymmetrizeTests: XCTestCase {
+    func testCasesMatchTheTwinOnPoCL() throws { try assertCasesMatchTheTwin(OpCase.symmetrize) }
+
     func testOutputIsExactlySymmetricAndInPlaceMatchesOutOfPlace() throws {
         for d in [TestDevices.swift] + (TestDevices.openCL.map { [$0] } ?? []) {
             var rng = SeededRandom(60)
