@@ -107,11 +107,11 @@ struct GraphNoiser {
 
 extension Workspace {
     func upload(_ h: BatchBuilder.Host, device: Device) throws {
-        try device.upload(h.x0, to: x0.sub(0, h.x0.count))
-        try device.upload(h.e0, to: e0.sub(0, h.e0.count))
-        try device.upload(h.y0, to: y0.sub(0, h.y0.count))
-        try device.upload(h.mask, to: nodeMask.sub(0, h.mask.count))
-        try device.upload(h.targetsX, to: targetsX.sub(0, h.targetsX.count))
-        try device.upload(h.targetsE, to: targetsE.sub(0, h.targetsE.count))
+        try device.upload(h.x0, to: x0.prefix(h.x0.count))
+        try device.upload(h.e0, to: e0.prefix(h.e0.count))
+        try device.upload(h.y0, to: y0.prefix(h.y0.count))
+        try device.upload(h.mask, to: nodeMask.prefix(h.mask.count))
+        try device.upload(h.targetsX, to: targetsX.prefix(h.targetsX.count))
+        try device.upload(h.targetsE, to: targetsE.prefix(h.targetsE.count))
     }
 }

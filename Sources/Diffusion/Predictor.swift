@@ -129,7 +129,7 @@ public struct Predictor: Sendable {
                 let h = noiser.batch(chunk, t: chunk.map { _ in t }, seed: seed &+ UInt64(start), diffusionSteps: noise.schedule.steps)
                 try w.upload(h, device: device)
                 try net.forward(p, w, graphs: chunk.count)
-                out += try device.download(w.prediction.sub(0, chunk.count)).map { Double($0) * record.std + record.mean }
+                out += try device.download(w.prediction.rows(chunk.count)).map { Double($0) * record.std + record.mean }
                 start += b
             }
             return out

@@ -88,7 +88,7 @@ final class PredictorGuidance {
             let p = try net.parameters(on: device, values: guide.predictor.parameters)
             p.parameterGradients = false   // guidance needs d/dinput only
             let w = try net.makeWorkspace(device: device, capacity: capacity, training: mode == .firstOrder)
-            try device.upload(mask, to: w.nodeMask.sub(0, mask.count))
+            try device.upload(mask, to: w.nodeMask.prefix(mask.count))
             let sign: Double = guide.predictor.record.direction == .higherIsBetter ? 1 : -1
             return Member(net: net, parameters: p, workspace: w, seed: Float(sign * guide.weight))
         }
@@ -98,7 +98,7 @@ final class PredictorGuidance {
             let graph = try device.makeBuffer(list.graph), noRow = try device.makeBuffer([Float](repeating: -1, count: v))
             // The pairs are fixed: each variant's pair one-hots once, for good.
             for m in members {
-                try device.oneHotVariants(out: m.workspace.e0.sub(0, v * n * n * 2), classes: classesE, graph: graph.all, row: noRow.all,
+                try device.oneHotVariants(out: m.workspace.e0.rows(v * n * n), classes: classesE, graph: graph.all, row: noRow.all,
                                           cls: noRow.all, variants: v, n: n * n, classCount: 2)
             }
             variants = (graph, try device.makeBuffer(list.row), try device.makeBuffer(list.cls), try device.makeBuffer(list.target), v,
@@ -116,11 +116,11 @@ final class PredictorGuidance {
         let d = device, v = variants!
         for (j, m) in members.enumerated() {
             let w = m.workspace
-            try d.oneHotVariants(out: w.x0.sub(0, v.count * n * nodeClasses), classes: classesX, graph: v.graph.all, row: v.row.all,
+            try d.oneHotVariants(out: w.x0.rows(v.count * n), classes: classesX, graph: v.graph.all, row: v.row.all,
                                  cls: v.cls.all, variants: v.count, n: n, classCount: nodeClasses)
-            try d.fill(w.y0.sub(0, v.count), Float(t) / Float(T))
+            try d.fill(w.y0.rows(v.count), Float(t) / Float(T))
             try m.net.forward(m.parameters, w, graphs: v.count)
-            try d.scatter(out: v.scores.all, values: w.prediction.sub(0, v.count), index: v.target.all, count: v.count, scale: m.seed,
+            try d.scatter(out: v.scores.all, values: w.prediction.rows(v.count), index: v.target.all, count: v.count, scale: m.seed,
                           accumulate: j > 0)
         }
         return PredictorGuidanceTerm(gradient: v.scores.all, allowed: allowed.all, scale: 1, limit: limit)
@@ -134,22 +134,22 @@ final class PredictorGuidance {
         let d = device, rn = graphs * n, re = graphs * n * n
         for (j, m) in members.enumerated() {
             let w = m.workspace
-            try d.oneHot(out: w.x0.sub(0, rn * nodeClasses), classes: classesX, rows: rn, classCount: nodeClasses)
-            try d.oneHot(out: w.e0.sub(0, re * 2), classes: classesE, rows: re, classCount: 2)
-            try d.fill(w.y0.sub(0, graphs), Float(t) / Float(T))
+            try d.oneHot(out: w.x0.rows(rn), classes: classesX, rows: rn, classCount: nodeClasses)
+            try d.oneHot(out: w.e0.rows(re), classes: classesE, rows: re, classCount: 2)
+            try d.fill(w.y0.rows(graphs), Float(t) / Float(T))
             try m.net.forward(m.parameters, w, graphs: graphs)
             try m.net.zeroGradients(m.parameters, w)
-            try d.fill(w.dPrediction!.sub(0, graphs), m.seed)
+            try d.fill(w.dPrediction!.rows(graphs), m.seed)
             try m.net.backward(m.parameters, w, graphs: graphs, inputGradients: true)
             if let sumX {
                 if j == 0 { try d.zero(sumX.all); if let sumE { try d.zero(sumE.all) } }
-                try d.axpby(sumX.all, w.dX0!.sub(0, rn * nodeClasses), a: 1, b: 1)
-                if let sumE { try d.axpby(sumE.all, w.dE0!.sub(0, re * 2), a: 1, b: 1) }
+                try d.axpby(sumX.all, w.dX0!.rows(rn), a: 1, b: 1)
+                if let sumE { try d.axpby(sumE.all, w.dE0!.rows(re), a: 1, b: 1) }
             }
         }
         let first = members[0].workspace
-        let gradX = sumX?.all ?? first.dX0!.sub(0, rn * nodeClasses)
-        let gradE = sumE?.all ?? first.dE0!.sub(0, re * 2)
+        let gradX = sumX?.all ?? first.dX0!.rows(rn)
+        let gradE = sumE?.all ?? first.dE0!.rows(re)
         let nodes = PredictorGuidanceTerm(gradient: gradX, allowed: allowed.all, scale: 1, limit: limit)
         return (nodes, fixedEdges ? nil : PredictorGuidanceTerm(gradient: gradE, allowed: nil, scale: 1, limit: limit))
     }

@@ -130,7 +130,7 @@ public final class PredictorTrainer {
             let h = noiser.batch(members.map(\.graph), t: ts, seed: rng.next(), diffusionSteps: T)
             try w.upload(h, device: d)
             try net.forward(p, w, graphs: b)
-            let predicted = try d.download(w.prediction.sub(0, b))
+            let predicted = try d.download(w.prediction.rows(b))
             var seedGrad = [Float](repeating: 0, count: b)
             var loss = 0.0
             for i in 0..<b {
@@ -140,7 +140,7 @@ public final class PredictorTrainer {
             }
             guard loss.isFinite else { throw DiffusionError.nonFiniteLoss(step: step, lastCheckpoint: nil) }
             try net.zeroGradients(p, w)
-            try d.upload(seedGrad, to: w.dPrediction!.sub(0, b))
+            try d.upload(seedGrad, to: w.dPrediction!.rows(b))
             try net.backward(p, w, graphs: b)
             try d.adamW(params: p.values.all, grads: p.grads.all, m: m.all, v: v.all, vMax: nil, lr: options.learningRate,
                         beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: options.weightDecay, step: step)

@@ -89,7 +89,7 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
         let plan = SamplingPlan(record: record, options: options, batchIndex: batchIndex)
         let passes = plan.passes, times = plan.times, stepCount = plan.stepCount, seed = plan.seed, counts = plan.nodeCounts
         let w = try model.makeWorkspace(device: d, capacity: passes * b, training: false)
-        try d.upload(plan.nodeMask, to: w.nodeMask.sub(0, plan.nodeMask.count))
+        try d.upload(plan.nodeMask, to: w.nodeMask.prefix(plan.nodeMask.count))
         // The y rows embedded and the matrices uploaded once, before the loop.
         let embedded = try model.embedConditions(parameters, y: d.makeBuffer(plan.yRows).all, rows: stepCount * passes)
         let matAll = try d.makeBuffer(plan.matrices)
@@ -121,23 +121,22 @@ public final class Sampler: @unchecked Sendable {   // one thread at a time; Sha
                                     graphs: b, nodeCounts: counts,
                                     checkpoint: record, classesE: classesE.all, limit: options.predictorLimit)
 
-        let xBlock = rn * dX, eBlock = re * 2
         for k in 0..<stepCount {
             if stopRequested() { throw DiffusionError.stopped }
             // Inputs for every pass: the same noisy graph, different y.
-            try d.oneHot(out: w.x0.sub(0, passes * xBlock), classes: classesX.all, rows: rn, classCount: dX, copies: passes)
-            try d.oneHot(out: w.e0.sub(0, passes * eBlock), classes: classesE.all, rows: re, classCount: 2, copies: passes)
+            try d.oneHot(out: w.x0.rows(passes * rn), classes: classesX.all, rows: rn, classCount: dX, copies: passes)
+            try d.oneHot(out: w.e0.rows(passes * re), classes: classesE.all, rows: re, classCount: 2, copies: passes)
             try model.forward(parameters, w, graphs: passes * b, conditions: embedded.rows(k * passes, passes))
 
             let terms = try guidance?.terms(classesX: classesX.all, classesE: classesE.all, t: times[k], steps: record.schedule.steps,
                                             fixedEdges: record.fixedEdges)
 
             let m = matAll.view(k * matStride, matStride)
-            try d.reverseStep(out: classesX.all, logits: w.xLogits.sub(0, passes * xBlock), passes: passes, mix: mix.all,
-                              supportThreshold: threshold, zt: classesX.all, transitions: m.sub(0, 3 * dX * dX),
+            try d.reverseStep(out: classesX.all, logits: w.xLogits.rows(passes * rn), passes: passes, mix: mix.all,
+                              supportThreshold: threshold, zt: classesX.all, transitions: m.prefix(3 * dX * dX),
                               rows: rn, classes: dX, seed: seed, stream: UInt64(2 * k), predictorGuidance: terms?.nodes)
             if !record.fixedEdges {
-                try d.reverseStep(out: nextE.all, logits: w.eLogits.sub(0, passes * eBlock), passes: passes, mix: mix.all,
+                try d.reverseStep(out: nextE.all, logits: w.eLogits.rows(passes * re), passes: passes, mix: mix.all,
                                   supportThreshold: threshold, zt: classesE.all, transitions: m.sub(3 * dX * dX, 12),
                                   rows: re, classes: 2, pairNodes: n, seed: seed, stream: UInt64(2 * k + 1),
                                   predictorGuidance: terms?.pairs)

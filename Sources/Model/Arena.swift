@@ -12,12 +12,16 @@ struct Arena {
     static func measuring() -> Arena { Arena(buffer: nil) }
     init(buffer: Buffer?) { self.buffer = buffer }
 
-    mutating func take(_ count: Int) -> View {
-        let offset = (used + 63) / 64 * 64
+    /// A matrix of `rows` × `width` (rows(_:) of it gives the graphs at hand).
+    mutating func take(rows: Int, width: Int) -> View {
+        let offset = (used + 63) / 64 * 64, count = rows * width
         used = offset + count
-        guard let buffer else { return Arena.placeholder.view(0, 0) }
-        return buffer.view(offset, count)
+        guard let buffer else { return Arena.placeholder.view(0, 0, width: width) }
+        return buffer.view(offset, count, width: width)
     }
+
+    /// A vector of one float per row.
+    mutating func take(_ count: Int) -> View { take(rows: count, width: 1) }
 
     /// A zero-length buffer on the Swift device for sizing passes.
     nonisolated(unsafe) static let placeholder: Buffer = try! Device().makeBuffer(count: 0)

@@ -30,10 +30,10 @@ struct MLP: Sendable {
 
         /// `training`: with the gradient-only slots (sampling workspaces leave them empty).
         init(_ a: inout Arena, _ m: MLP, rows: Int, training: Bool) {
-            preReLU = a.take(training ? rows * m.hiddenDim : 0)
-            hidden = a.take(rows * m.hiddenDim)
-            preOut = a.take(training && m.reluOut ? rows * m.outDim : 0)
-            out = a.take(rows * m.outDim)
+            preReLU = a.take(rows: training ? rows : 0, width: m.hiddenDim)
+            hidden = a.take(rows: rows, width: m.hiddenDim)
+            preOut = a.take(rows: training && m.reluOut ? rows : 0, width: m.outDim)
+            out = a.take(rows: rows, width: m.outDim)
         }
 
         /// The same slots with `out` elsewhere: a gradient set whose d(out) is another block's d(input)
@@ -57,11 +57,11 @@ struct MLP: Sendable {
         let d = p.device
         var dout = ds.out
         if reluOut {
-            try d.reluBackward(dinp: ds.preOut.sub(0, rows * outDim), dout: ds.out.sub(0, rows * outDim), out: s.out.sub(0, rows * outDim))
+            try d.reluBackward(dinp: ds.preOut.rows(rows), dout: ds.out.rows(rows), out: s.out.rows(rows))
             dout = ds.preOut
         }
         try second.backward(p, dinp: ds.hidden, dout: dout, inp: s.hidden, rows: rows)
-        try d.reluBackward(dinp: ds.preReLU.sub(0, rows * hiddenDim), dout: ds.hidden.sub(0, rows * hiddenDim), out: s.hidden.sub(0, rows * hiddenDim))
+        try d.reluBackward(dinp: ds.preReLU.rows(rows), dout: ds.hidden.rows(rows), out: s.hidden.rows(rows))
         try first.backward(p, dinp: dinp, dout: ds.preReLU, inp: inp, rows: rows)
     }
 }
@@ -79,8 +79,8 @@ struct ResidualNorm: Sendable {
         var out: View
 
         init(_ a: inout Arena, _ r: ResidualNorm, rows: Int) {
-            sum = a.take(rows * r.norm.dim)
-            out = a.take(rows * r.norm.dim)
+            sum = a.take(rows: rows, width: r.norm.dim)
+            out = a.take(rows: rows, width: r.norm.dim)
             mean = a.take(rows)
             rstd = a.take(rows)
         }
@@ -92,8 +92,7 @@ struct ResidualNorm: Sendable {
 
     /// From d(out) in `ds.out`: d(a + b) into `ds.sum`, which is d(b), and added into `da` (the residual).
     func backward(_ p: Parameters, _ s: Acts, _ ds: Acts, da: View, rows: Int) throws {
-        let dim = norm.dim
         try norm.backward(p, dinp: ds.sum, dout: ds.out, inp: s.sum, mean: s.mean, rstd: s.rstd, rows: rows)
-        try p.device.axpby(da.sub(0, rows * dim), ds.sum.sub(0, rows * dim), a: 1, b: 1)
+        try p.device.axpby(da.rows(rows), ds.sum.rows(rows), a: 1, b: 1)
     }
 }

@@ -13,7 +13,7 @@ extension GraphTransformer {
     /// not counted), means over `nodeCount` real nodes and `pairCount` real off-diagonal pairs.
     public func loss(_ p: Parameters, _ w: Workspace, graphs g: Int, nodeCount: Int, pairCount: Int, edgeWeight: Float) throws -> Loss {
         let c = config, d = p.device, rn = g * w.n, re = rn * w.n
-        try d.crossEntropy(losses: w.losses.sub(0, rn), dlogits: nil, logits: w.out.xLogits, targets: w.targetsX, rows: rn, classes: c.nodeClasses, gradScale: 0)
+        try d.crossEntropy(losses: w.losses.prefix(rn), dlogits: nil, logits: w.out.xLogits, targets: w.targetsX, rows: rn, classes: c.nodeClasses, gradScale: 0)
         try d.crossEntropy(losses: w.losses.sub(rn, re), dlogits: nil, logits: w.out.eLogits, targets: w.targetsE, rows: re, classes: c.edgeClasses, gradScale: 0)
         return try sumLosses(d, w, rn: rn, re: re, nodeCount: nodeCount, pairCount: pairCount, edgeWeight: edgeWeight)
     }
@@ -26,7 +26,7 @@ extension GraphTransformer {
         guard let dO = w.dOut else { throw ModelError.invalidConfig("backward needs a workspace made with training: true") }
         guard outputs != nil else { throw ModelError.invalidConfig("a predictor has no class logits: its loss is the caller's") }
         try zeroGradients(p, w)
-        let lossX = w.losses.sub(0, rn), lossE = w.losses.sub(rn, re)
+        let lossX = w.losses.prefix(rn), lossE = w.losses.sub(rn, re)
         try d.crossEntropy(losses: lossX, dlogits: dO.xLogits, logits: w.out.xLogits, targets: w.targetsX, rows: rn,
                            classes: c.nodeClasses, gradScale: 1 / Float(max(nodeCount, 1)))
         try d.crossEntropy(losses: lossE, dlogits: edgeWeight == 0 ? nil : dO.eLogits, logits: w.out.eLogits, targets: w.targetsE,
@@ -68,8 +68,8 @@ extension GraphTransformer {
             try m.x.backward(p, o.outX, dO.outX.with(out: dO.xLogits), inp: last.xOut, dinp: dLast.xOut, rows: rn)
             // DiGress's residual: the logits include the one-hot inputs themselves.
             if let dX0, let dE0 {
-                try d.axpby(dX0.sub(0, rn * c.nodeClasses), dO.xLogits.sub(0, rn * c.nodeClasses), a: 1, b: 1)
-                try d.axpby(dE0.sub(0, re * c.edgeClasses), dO.eMasked.sub(0, re * c.edgeClasses), a: 1, b: 1)
+                try d.axpby(dX0.rows(rn), dO.xLogits.rows(rn), a: 1, b: 1)
+                try d.axpby(dE0.rows(re), dO.eMasked.rows(re), a: 1, b: 1)
             }
         }
 
@@ -102,7 +102,7 @@ extension GraphTransformer {
     }
 
     private func sumLosses(_ d: Device, _ w: Workspace, rn: Int, re: Int, nodeCount: Int, pairCount: Int, edgeWeight: Float) throws -> Loss {
-        let values = try d.download(w.losses.sub(0, rn + re))
+        let values = try d.download(w.losses.prefix(rn + re))
         var sx = 0.0, se = 0.0
         for r in 0..<rn { sx += Double(values[r]) }
         for r in rn..<(rn + re) { se += Double(values[r]) }

@@ -64,10 +64,10 @@ extension GraphTransformer {
         // Outputs: logits plus the one-hot input (DiGress's residual), masked; E symmetric, no diagonal
         // (one pass: the residual, the symmetrisation and the mask).
         try m.x.forward(p, o.outX, inp: x, rows: rn)
-        try d.add(out: o.xLogits, o.outX.out.sub(0, rn * c.nodeClasses), w.x0.sub(0, rn * c.nodeClasses))
+        try d.add(out: o.xLogits, o.outX.out.rows(rn), w.x0.rows(rn))
         try d.applyNodeMask(o.xLogits, nodeMask: w.nodeMask, graphs: g, n: n, dim: c.nodeClasses)
         try m.e.forward(p, o.outE, inp: e, rows: re)
-        try d.symmetrizePairs(out: o.eLogits, inp: o.outE.out.sub(0, re * c.edgeClasses), graphs: g, n: n, dim: c.edgeClasses,
-                              residual: w.e0.sub(0, re * c.edgeClasses), nodeMask: w.nodeMask, zeroDiagonal: true)
+        try d.symmetrizePairs(out: o.eLogits, inp: o.outE.out.rows(re), graphs: g, n: n, dim: c.edgeClasses,
+                              residual: w.e0.rows(re), nodeMask: w.nodeMask, zeroDiagonal: true)
     }
 }

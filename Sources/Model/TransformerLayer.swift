@@ -90,15 +90,16 @@ struct TransformerLayer: Sendable {
         /// eAdd are stored (not when sampling runs the fused edge attention, Device.fusesEdgeAttention).
         init(_ a: inout Arena, _ l: TransformerLayer, graphs: Int, n: Int, keepProbs: Bool, edgeInputs: Bool) {
             let rn = graphs * n, re = graphs * n * n, rg = graphs
-            func kept(_ count: Int) -> View { a.take(keepProbs ? count : 0) }
-            q = a.take(rn * l.dx); k = a.take(rn * l.dx); v = a.take(rn * l.dx); weightedV = kept(rn * l.dx)
-            filmedV = a.take(rn * l.dx); nodeUpdate = a.take(rn * l.dx)
-            eMul = a.take(edgeInputs ? re * l.dx : 0); eAdd = a.take(edgeInputs ? re * l.dx : 0)
-            scores = kept(re * l.dx); probs = kept(re * l.dx)
-            filmedScores = a.take(re * l.dx); edgeUpdate = a.take(re * l.de)
-            yEMul = a.take(rg * l.dx); yEAdd = a.take(rg * l.dx); yXMul = a.take(rg * l.dx); yXAdd = a.take(rg * l.dx)
-            poolX = a.take(rg * 4 * l.dx); poolE = a.take(rg * 4 * l.de)
-            ySum = a.take(rg * l.dy)
+            func kept(_ rows: Int, _ width: Int) -> View { a.take(rows: keepProbs ? rows : 0, width: width) }
+            q = a.take(rows: rn, width: l.dx); k = a.take(rows: rn, width: l.dx); v = a.take(rows: rn, width: l.dx)
+            weightedV = kept(rn, l.dx); filmedV = a.take(rows: rn, width: l.dx); nodeUpdate = a.take(rows: rn, width: l.dx)
+            eMul = a.take(rows: edgeInputs ? re : 0, width: l.dx); eAdd = a.take(rows: edgeInputs ? re : 0, width: l.dx)
+            scores = kept(re, l.dx); probs = kept(re, l.dx)
+            filmedScores = a.take(rows: re, width: l.dx); edgeUpdate = a.take(rows: re, width: l.de)
+            yEMul = a.take(rows: rg, width: l.dx); yEAdd = a.take(rows: rg, width: l.dx)
+            yXMul = a.take(rows: rg, width: l.dx); yXAdd = a.take(rows: rg, width: l.dx)
+            poolX = a.take(rows: rg, width: 4 * l.dx); poolE = a.take(rows: rg, width: 4 * l.de)
+            ySum = a.take(rows: rg, width: l.dy)
             yUpdate = MLP.Acts(&a, l.yUpdate, rows: rg, training: keepProbs)
             normX1 = ResidualNorm.Acts(&a, l.normX1, rows: rn); ffX = MLP.Acts(&a, l.ffX, rows: rn, training: keepProbs)
             normX2 = ResidualNorm.Acts(&a, l.normX2, rows: rn)

@@ -43,9 +43,12 @@ public final class Workspace: @unchecked Sendable {
         let inputBuffer = try device.makeBuffer(count: rn * c.nodeClasses + re * c.edgeClasses + g * c.conditionWidth + g * n + rn + re + rn + re)
         inputs = inputBuffer
         var off = 0
-        func slice(_ count: Int) -> View { defer { off += count }; return inputBuffer.view(off, count) }
-        x0 = slice(rn * c.nodeClasses); e0 = slice(re * c.edgeClasses); y0 = slice(g * c.conditionWidth)
-        nodeMask = slice(g * n); targetsX = slice(rn); targetsE = slice(re); losses = slice(rn + re)
+        func slice(_ rows: Int, width: Int = 1) -> View {
+            defer { off += rows * width }
+            return inputBuffer.view(off, rows * width, width: width)
+        }
+        x0 = slice(rn, width: c.nodeClasses); e0 = slice(re, width: c.edgeClasses); y0 = slice(g, width: c.conditionWidth)
+        nodeMask = slice(g, width: n); targetsX = slice(rn); targetsE = slice(re); losses = slice(rn + re)
 
         let layerSets = training ? c.layers : min(2, c.layers)
         let edgeInputs = training || !device.fusesEdgeAttention(n: n)
@@ -68,7 +71,8 @@ public final class Workspace: @unchecked Sendable {
             let (di, dl, dO) = build(&ga)
             grads = gb; dInBlock = di; dLayerActs = dl; dOut = dO
             let inputGrads = try device.makeBuffer(count: rn * c.nodeClasses + re * c.edgeClasses)
-            dX0 = inputGrads.view(0, rn * c.nodeClasses); dE0 = inputGrads.view(rn * c.nodeClasses, re * c.edgeClasses)
+            dX0 = inputGrads.view(0, rn * c.nodeClasses, width: c.nodeClasses)
+            dE0 = inputGrads.view(rn * c.nodeClasses, re * c.edgeClasses, width: c.edgeClasses)
         } else {
             grads = nil; dInBlock = nil; dLayerActs = []; dOut = nil; dX0 = nil; dE0 = nil
         }
@@ -97,10 +101,10 @@ struct InputActs {
     init(_ a: inout Arena, _ m: GraphTransformer, graphs g: Int, n: Int, training: Bool) {
         let c = m.config, rn = g * n, re = g * n * n
         xIn = MLP.Acts(&a, m.xIn, rows: rn, training: training)
-        x = a.take(rn * c.dx)
+        x = a.take(rows: rn, width: c.dx)
         eIn = MLP.Acts(&a, m.eIn, rows: re, training: training)
-        eCat = a.take(training ? re * c.de : 0)
-        e = a.take(re * c.de)
+        eCat = a.take(rows: training ? re : 0, width: c.de)
+        e = a.take(rows: re, width: c.de)
         yIn = MLP.Acts(&a, m.yIn, rows: g, training: training)
         classX = MLP.Acts(&a, m.classX, rows: g, training: training)
         classE = MLP.Acts(&a, m.classE, rows: g, training: training)
@@ -124,9 +128,9 @@ struct OutputActs {
         func none() -> MLP.Acts { MLP.Acts(&a, MLP(Linear.none, Linear.none), rows: 0, training: false) }
         if let o = m.outputs {
             outX = MLP.Acts(&a, o.x, rows: rn, training: training)
-            xLogits = a.take(rn * c.nodeClasses)
+            xLogits = a.take(rows: rn, width: c.nodeClasses)
             outE = MLP.Acts(&a, o.e, rows: re, training: training)
-            eMasked = a.take(re * c.edgeClasses); eLogits = a.take(re * c.edgeClasses)
+            eMasked = a.take(rows: re, width: c.edgeClasses); eLogits = a.take(rows: re, width: c.edgeClasses)
         } else {
             outX = none(); outE = none(); xLogits = a.take(0); eMasked = a.take(0); eLogits = a.take(0)
         }

@@ -62,10 +62,10 @@ struct ForwardCommand: ParsableCommand {
     }
 
     func upload(_ i: Inputs, to w: Workspace, on device: Device) throws {
-        try device.upload(i.x0.values, to: w.x0.sub(0, i.x0.values.count))
-        try device.upload(i.e0.values, to: w.e0.sub(0, i.e0.values.count))
-        try device.upload(i.y.values, to: w.y0.sub(0, i.y.values.count))
-        try device.upload(i.mask.values, to: w.nodeMask.sub(0, i.mask.values.count))
+        try device.upload(i.x0.values, to: w.x0.prefix(i.x0.values.count))
+        try device.upload(i.e0.values, to: w.e0.prefix(i.e0.values.count))
+        try device.upload(i.y.values, to: w.y0.prefix(i.y.values.count))
+        try device.upload(i.mask.values, to: w.nodeMask.prefix(i.mask.values.count))
     }
 
     func run() throws {
@@ -80,8 +80,8 @@ struct ForwardCommand: ParsableCommand {
         let w = try model.makeWorkspace(device: device, capacity: g, training: false)
         try upload(i, to: w, on: device)
         try model.forward(parameters, w, graphs: g)
-        let xs = try device.download(w.xLogits.sub(0, g * n * c.nodeClasses))
-        let es = try device.download(w.eLogits.sub(0, g * n * n * c.edgeClasses))
+        let xs = try device.download(w.xLogits.rows(g * n))
+        let es = try device.download(w.eLogits.rows(g * n * n))
         try SafeTensors(tensors: ["x_logits": .init(shape: [g, n, c.nodeClasses], values: xs),
                                   "e_logits": .init(shape: [g, n, n, c.edgeClasses], values: es)]).write(to: out)
         stderr("forward: \(g) graphs of \(n) nodes on \(device.name) -> \(out)")
@@ -104,11 +104,11 @@ struct ForwardCommand: ParsableCommand {
         guard let seed = w.dPrediction, let dX0 = w.dX0, let dE0 = w.dE0 else {
             throw CommandError("--predictor \(path): the network has no prediction gradient (not a predictor)")
         }
-        try device.upload([Float](repeating: 1, count: g), to: seed.sub(0, g))
+        try device.upload([Float](repeating: 1, count: g), to: seed.rows(g))
         try net.backward(parameters, w, graphs: g, inputGradients: true)
-        let prediction = try device.download(w.prediction.sub(0, g))
-        let dx = try device.download(dX0.sub(0, g * n * c.nodeClasses))
-        let de = try device.download(dE0.sub(0, g * n * n * c.edgeClasses))
+        let prediction = try device.download(w.prediction.rows(g))
+        let dx = try device.download(dX0.rows(g * n))
+        let de = try device.download(dE0.rows(g * n * n))
         try SafeTensors(tensors: ["prediction": .init(shape: [g], values: prediction),
                                   "d_x0": .init(shape: [g, n, c.nodeClasses], values: dx),
                                   "d_e0": .init(shape: [g, n, n, c.edgeClasses], values: de)]).write(to: out)

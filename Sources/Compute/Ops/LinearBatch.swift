@@ -123,7 +123,7 @@ struct GEMMBatch: Equatable {
 
     /// Member z's view of the operand whose first member is `v`.
     func member(_ z: Int, _ v: View, _ stride: KeyPath<GEMMBatch, Int>) -> View {
-        View(buffer: v.buffer, offset: v.offset + z * self[keyPath: stride], count: v.count)
+        View(buffer: v.buffer, offset: v.offset + z * self[keyPath: stride], count: v.count, width: v.width)
     }
 
     /// The fixed distance between consecutive views, all in one buffer, at least `apart` (so that
