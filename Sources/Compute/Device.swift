@@ -1,21 +1,27 @@
 import Foundation
 
-// A Device runs the ops. Two backends: OpenCL (a GPU, or PoCL on the CPU) and the pure-Swift twin.
+// A Device runs the ops. Three backends: OpenCL (a GPU, or PoCL on the CPU), the pure-Swift twin,
+// and the CPU path: the twin with a system BLAS for its matrix products (BLAS.swift).
 // Each op lives in its own file under Ops/ as an extension of Device that switches on the backend:
-// the Swift twin is the oracle the OpenCL kernel is tested against (llm.c's dev/cuda/ idea).
+// the Swift twin is the oracle the OpenCL kernels and the BLAS path are tested against (llm.c's
+// dev/cuda/ idea).
 
 public final class Device: @unchecked Sendable, CustomStringConvertible {
-    public enum Backend: String, Sendable { case swift, openCL }
+    public enum Backend: String, Sendable { case swift, blas, openCL }
 
     public let backend: Backend
     /// Human name, e.g. "Swift (2 threads)" or "NVIDIA CUDA / NVIDIA H100 80GB HBM3".
     public let name: String
     public let isGPU: Bool
     let cl: CLContext?
+    /// The CPU path's matrix products (nil: the twin's own GEMM, or OpenCL).
+    let blas: BLAS?
     /// The NASDIFF_* settings it was made with.
     public let settings: Settings
-    /// False for the Swift twin, which is every op's reference: a self-test on it compares it with itself.
+    /// Whether OpenCL kernels run the ops.
     public var runsKernels: Bool { cl != nil }
+    /// The pure-Swift twin, every op's reference: a self-test on it would compare it with itself.
+    public var isReference: Bool { backend == .swift }
 
     /// The pure-Swift backend: always available.
     public init(settings: Settings = .process) {
@@ -24,6 +30,19 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
         name = "Swift (\(Parallel.threads) threads)"
         isGPU = false
         cl = nil
+        blas = nil
+    }
+
+    /// The CPU path: the Swift twin with the system BLAS's matrix products; nil when no BLAS loads
+    /// (none installed, or NASDIFF_BLAS=off).
+    public init?(blasSettings settings: Settings) {
+        guard let blas = BLAS.shared(settings) else { return nil }
+        self.settings = settings
+        backend = .blas
+        name = "CPU: Swift with \(blas.name) (\(Parallel.threads) threads)"
+        isGPU = false
+        cl = nil
+        self.blas = blas
     }
 
     /// An OpenCL device.
@@ -33,6 +52,7 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
         name = "\(info.platform) / \(info.name)"
         isGPU = info.isGPU
         cl = try CLContext(info, settings: settings)
+        blas = nil
     }
 
     public var description: String { name }

@@ -1,8 +1,11 @@
 import Foundation
 
 // Which device runs the work. A GPU when there is one; otherwise the CPU path that measured fastest
-// for this workload (see README "Devices"). `--device` and NASDIFF_DEVICE override:
-//   swift            the pure-Swift backend
+// for this workload (see README "Devices"): the Swift ops with the system BLAS's matrix products where
+// one loads, else the pure-Swift backend (OpenCL on the CPU, PoCL, measured slower than both).
+// `--device` and NASDIFF_DEVICE override:
+//   cpu              the CPU path (the Swift backend when no BLAS loads)
+//   swift            the pure-Swift backend, the reference every other path is tested against
 //   opencl           the first OpenCL device (gpu first)
 //   opencl:N         OpenCL device N as numbered by `nasdiff devices`
 //   any other text   the OpenCL device whose platform or name contains it (case-insensitive),
@@ -11,14 +14,21 @@ import Foundation
 public enum DeviceSelection {
     public static let environmentVariable = Settings.Variable.device.rawValue
 
-    /// The CPU path used when there is no GPU. Measured on a 2-core x86 machine (Benchmarks/RESULTS.md).
-    public static let preferredCPUBackend: Device.Backend = .swift
+    public enum Path: Sendable, Equatable {
+        /// OpenCL device i of `Choice.devices`.
+        case openCL(Int)
+        /// The Swift ops with the system BLAS's matrix products.
+        case cpu
+        /// The pure-Swift backend.
+        case swift
+    }
 
     public struct Choice: Sendable {
         public let devices: [OpenCLDeviceInfo]
-        /// nil = the Swift backend.
-        public let chosen: Int?
+        public let path: Path
         public let reason: String
+        /// The OpenCL device chosen, if any.
+        public var chosen: Int? { if case .openCL(let i) = path { return i } else { return nil } }
     }
 
     /// Decides without creating a context. `request` is the --device flag; nil falls back to the
@@ -27,44 +37,51 @@ public enum DeviceSelection {
         let all = try OpenCLDiscovery.devices()
         let env = settings.device
         let asked = (request?.isEmpty == false ? request : nil) ?? (env?.isEmpty == false ? env : nil)
-        let names = ["swift", "opencl"] + all.enumerated().map { "opencl:\($0.offset) (\($0.element.name))" }
+        let names = ["cpu", "swift", "opencl"] + all.enumerated().map { "opencl:\($0.offset) (\($0.element.name))" }
+        let hasBLAS = BLAS.shared(settings) != nil
+        let noBLAS = settings.blas == "off" ? "NASDIFF_BLAS=off" : "no BLAS found (tools/setup.sh installs OpenBLAS)"
         if let asked {
             let a = asked.lowercased()
             let source = request != nil ? "--device \(asked)" : "\(environmentVariable)=\(asked)"
-            if a == "swift" || a == "cpu" { return Choice(devices: all, chosen: nil, reason: "asked for by \(source)") }
+            if a == "swift" { return Choice(devices: all, path: .swift, reason: "asked for by \(source)") }
+            if a == "cpu" {
+                return hasBLAS ? Choice(devices: all, path: .cpu, reason: "asked for by \(source)")
+                    : Choice(devices: all, path: .swift, reason: "asked for by \(source); \(noBLAS), so the pure-Swift backend")
+            }
             if a == "opencl" {
                 guard let i = all.firstIndex(where: \.isGPU) ?? all.indices.first else {
-                    throw ComputeError.unknownDevice(requested: asked, available: ["swift (no OpenCL device found)"])
+                    throw ComputeError.unknownDevice(requested: asked, available: ["cpu", "swift (no OpenCL device found)"])
                 }
-                return Choice(devices: all, chosen: i, reason: "asked for by \(source)")
+                return Choice(devices: all, path: .openCL(i), reason: "asked for by \(source)")
             }
             if a.hasPrefix("opencl:"), let i = Int(a.dropFirst(7)) {
                 guard all.indices.contains(i) else { throw ComputeError.unknownDevice(requested: asked, available: names) }
-                return Choice(devices: all, chosen: i, reason: "asked for by \(source)")
+                return Choice(devices: all, path: .openCL(i), reason: "asked for by \(source)")
             }
             let needle = a == "pocl" ? "portable computing language" : a
             if let i = all.firstIndex(where: { ($0.platform + " " + $0.name).lowercased().contains(needle) }) {
-                return Choice(devices: all, chosen: i, reason: "asked for by \(source)")
+                return Choice(devices: all, path: .openCL(i), reason: "asked for by \(source)")
             }
             throw ComputeError.unknownDevice(requested: asked, available: names)
         }
         if let gpu = all.firstIndex(where: \.isGPU) {
-            return Choice(devices: all, chosen: gpu, reason: "default: first GPU")
+            return Choice(devices: all, path: .openCL(gpu), reason: "default: first GPU")
         }
-        if all.isEmpty {
-            return Choice(devices: all, chosen: nil, reason: "default: no OpenCL driver found, using the Swift backend")
+        if hasBLAS {
+            return Choice(devices: all, path: .cpu, reason: "default: no GPU; the CPU path with a BLAS measured fastest")
         }
-        if preferredCPUBackend == .openCL {
-            return Choice(devices: all, chosen: 0, reason: "default: no GPU; OpenCL on the CPU measured faster than the Swift backend")
-        }
-        return Choice(devices: all, chosen: nil, reason: "default: no GPU; the Swift backend measured faster than OpenCL on the CPU")
+        return Choice(devices: all, path: .swift,
+                      reason: "default: no GPU and \(noBLAS); the Swift backend measured faster than OpenCL on the CPU")
     }
 
     /// The device to run on.
     public static func device(request: String?, settings: Settings = .process) throws -> Device {
         let c = try choose(request: request, settings: settings)
-        if let i = c.chosen { return try Device(openCL: c.devices[i], settings: settings) }
-        return Device(settings: settings)
+        switch c.path {
+        case .openCL(let i): return try Device(openCL: c.devices[i], settings: settings)
+        case .cpu: return Device(blasSettings: settings) ?? Device(settings: settings)
+        case .swift: return Device(settings: settings)
+        }
     }
 
     /// The devices a sampling run shards its batches over: a comma-separated list, "gpus" for every GPU,

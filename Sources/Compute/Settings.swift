@@ -13,8 +13,11 @@ public struct Settings: Sendable {
     /// NASDIFF_KERNELS_DIR: .cl files read from this folder instead of the copies in the binary, to try
     /// kernel edits without a rebuild.
     public var kernelsDirectory: String?
-    /// NASDIFF_THREADS: worker threads of the Swift backend (default: the active processors).
+    /// NASDIFF_THREADS: worker threads of the Swift backend and the BLAS (default: the active processors).
     public var threads: Int?
+    /// NASDIFF_BLAS: "off" (the CPU path without a BLAS), or the BLAS library to load (a file name or
+    /// path exporting cblas_sgemm) instead of OpenBLAS.
+    public var blas: String?
     /// NASDIFF_PROFILE=1: OpenCL queues keep every launch's event for per-kernel device time.
     public var profile = false
     /// NASDIFF_TENSOR_CORES=0: the float32 GEMMs even where tensor cores are available.
@@ -38,7 +41,7 @@ public struct Settings: Sendable {
     /// The environment variables, each read into the setting of the same name above.
     public enum Variable: String, CaseIterable, Sendable {
         case device = "NASDIFF_DEVICE", dataFolder = "NASDIFF_DATA", kernelsDirectory = "NASDIFF_KERNELS_DIR"
-        case threads = "NASDIFF_THREADS", profile = "NASDIFF_PROFILE", tensorCores = "NASDIFF_TENSOR_CORES"
+        case threads = "NASDIFF_THREADS", blas = "NASDIFF_BLAS", profile = "NASDIFF_PROFILE", tensorCores = "NASDIFF_TENSOR_CORES"
         case tensorCoreWarps = "NASDIFF_TC_WARPS", tensorCoreOptions = "NASDIFF_TC_OPTIONS", buildLog = "NASDIFF_BUILD_LOG"
         case gemmTile = "NASDIFF_GEMM_TILE", batchedLinear = "NASDIFF_BATCHED_LINEAR", fusedEdgeAttention = "NASDIFF_FUSED_EDGE_ATTENTION"
     }
@@ -49,6 +52,7 @@ public struct Settings: Sendable {
         dataFolder = value(.dataFolder)
         kernelsDirectory = value(.kernelsDirectory)
         threads = value(.threads).flatMap(Int.init).flatMap { $0 > 0 ? $0 : nil }
+        blas = value(.blas)
         profile = value(.profile) == "1"
         tensorCores = value(.tensorCores) != "0"
         let warps = (value(.tensorCoreWarps) ?? "").split(separator: "x").compactMap { Int($0) }
@@ -75,6 +79,7 @@ public struct Settings: Sendable {
         case .dataFolder: return dataFolder
         case .kernelsDirectory: return kernelsDirectory
         case .threads: return threads.map(String.init)
+        case .blas: return blas
         case .profile: return profile ? "1" : nil
         case .tensorCores: return tensorCores ? nil : "0"
         case .tensorCoreWarps: return tensorCoreWarps == Settings().tensorCoreWarps ? nil : "\(tensorCoreWarps.m)x\(tensorCoreWarps.n)"

@@ -17,7 +17,7 @@ struct BenchKernels: ParsableCommand {
         commandName: "kernels",
         abstract: "Time the linear layer (GFLOP/s) at the model's shapes and the elementwise kernels (GB/s) on one device.")
 
-    @Option(name: .long, help: "Device: swift, opencl, opencl:N, or part of a device name (env NASDIFF_DEVICE).")
+    @Option(name: .long, help: "Device: cpu, swift, opencl, opencl:N, or part of a device name (env NASDIFF_DEVICE).")
     var device: String?
 
     @Option(name: .long, help: "Timed samples per kernel after one warm-up; the table gives their median, min and max.")

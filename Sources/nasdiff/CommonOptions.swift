@@ -6,7 +6,7 @@ import SearchSpaces
 // Options and helpers shared by the commands.
 
 struct DeviceOption: ParsableArguments {
-    @Option(name: .long, help: "Device: swift, opencl, opencl:N, or part of a device name (env NASDIFF_DEVICE). Default: a GPU, else the fastest CPU path. Sampling also takes a comma-separated list, or 'gpus' for every GPU (the default when there are several).")
+    @Option(name: .long, help: "Device: cpu, swift, opencl, opencl:N, or part of a device name (env NASDIFF_DEVICE). Default: a GPU, else the fastest CPU path. Sampling also takes a comma-separated list, or 'gpus' for every GPU (the default when there are several).")
     var device: String?
 
     func make() throws -> Device { try DeviceSelection.device(request: device) }

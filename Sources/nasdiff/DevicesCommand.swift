@@ -6,7 +6,7 @@ struct DevicesCommand: ParsableCommand {
         commandName: "devices",
         abstract: "List the OpenCL platforms and devices found, which device would be used, and the NASDIFF_* settings in force.")
 
-    @Option(name: .long, help: "Device to use: swift, opencl, opencl:N, or part of a device name (env NASDIFF_DEVICE).")
+    @Option(name: .long, help: "Device to use: cpu, swift, opencl, opencl:N, or part of a device name (env NASDIFF_DEVICE).")
     var device: String?
 
     func run() throws {
@@ -24,8 +24,15 @@ struct DevicesCommand: ParsableCommand {
                       + (d.hasTensorCores ? ", GEMMs on tensor cores at float32 accuracy (3xTF32; NASDIFF_TENSOR_CORES=0 turns them off)" : ""))
             }
         }
-        print("\(choice.chosen == nil ? "*" : " ") swift     the pure-Swift backend (\(Parallel.threads) threads)")
-        print("Using: \(choice.chosen.map { "opencl:\($0) (\(choice.devices[$0].name))" } ?? "swift") — \(choice.reason)")
+        let cpu = Device(blasSettings: .process)
+        print("\(choice.path == .cpu ? "*" : " ") cpu       " + (cpu.map { $0.name } ?? "(no BLAS loaded: the pure-Swift backend)"))
+        print("\(choice.path == .swift ? "*" : " ") swift     the pure-Swift backend (\(Parallel.threads) threads), the reference")
+        let using = switch choice.path {
+            case .openCL(let i): "opencl:\(i) (\(choice.devices[i].name))"
+            case .cpu: "cpu"
+            case .swift: "swift"
+        }
+        print("Using: \(using) — \(choice.reason)")
         let changed = Settings.process.changed
         print("Settings: " + (changed.isEmpty ? "the defaults (no NASDIFF_* variable set)" : changed.map { "\($0.variable)=\($0.value)" }.joined(separator: " ")))
     }

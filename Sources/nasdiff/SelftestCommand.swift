@@ -12,7 +12,7 @@ struct SelftestCommand: ParsableCommand {
     func run() throws {
         let device = try deviceOption.make()
         print("device: \(device.name)")
-        if !device.runsKernels {
+        if device.isReference {
             print("nothing to test: the Swift twins are the reference the kernels are checked against; name an OpenCL device with --device (see `nasdiff devices`)")
             return
         }

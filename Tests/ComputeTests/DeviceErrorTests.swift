@@ -60,7 +60,7 @@ final class DeviceErrorTests: XCTestCase {
 
     func testUnknownDeviceListsWhatExists() {
         XCTAssertThrowsError(try DeviceSelection.choose(request: "tpu-v9")) { e in
-            XCTAssertTrue("\(e)".contains("no device 'tpu-v9'; available: swift"), "\(e)")
+            XCTAssertTrue("\(e)".contains("no device 'tpu-v9'; available: cpu, swift"), "\(e)")
         }
     }
 }

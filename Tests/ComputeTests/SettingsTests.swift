@@ -13,16 +13,18 @@ final class SettingsTests: XCTestCase {
 
         let set = Settings(environment: [
             "NASDIFF_DEVICE": "opencl:1", "NASDIFF_DATA": "/d", "NASDIFF_KERNELS_DIR": "/k", "NASDIFF_THREADS": "3",
-            "NASDIFF_PROFILE": "1", "NASDIFF_TENSOR_CORES": "0", "NASDIFF_TC_WARPS": "2x4", "NASDIFF_TC_OPTIONS": "-DTC_BK=16",
+            "NASDIFF_BLAS": "off", "NASDIFF_PROFILE": "1", "NASDIFF_TENSOR_CORES": "0", "NASDIFF_TC_WARPS": "2x4", "NASDIFF_TC_OPTIONS": "-DTC_BK=16",
             "NASDIFF_BUILD_LOG": "1", "NASDIFF_GEMM_TILE": "128", "NASDIFF_BATCHED_LINEAR": "0", "NASDIFF_FUSED_EDGE_ATTENTION": "0",
         ])
         XCTAssertEqual(set.changed.map(\.variable), [
-            "NASDIFF_DEVICE", "NASDIFF_DATA", "NASDIFF_KERNELS_DIR", "NASDIFF_THREADS", "NASDIFF_PROFILE", "NASDIFF_TENSOR_CORES",
+            "NASDIFF_DEVICE", "NASDIFF_DATA", "NASDIFF_KERNELS_DIR", "NASDIFF_THREADS", "NASDIFF_BLAS", "NASDIFF_PROFILE",
+            "NASDIFF_TENSOR_CORES",
             "NASDIFF_TC_WARPS", "NASDIFF_TC_OPTIONS", "NASDIFF_BUILD_LOG", "NASDIFF_GEMM_TILE", "NASDIFF_BATCHED_LINEAR",
             "NASDIFF_FUSED_EDGE_ATTENTION",
         ])
         XCTAssertEqual(set.device, "opencl:1")
         XCTAssertEqual(set.threads, 3)
+        XCTAssertEqual(set.blas, "off")
         XCTAssertTrue(set.tensorCoreWarps == (2, 4))
         XCTAssertEqual(set.gemmTile, 128)
         XCTAssertFalse(set.tensorCores || set.batchedLinear || set.fusedEdgeAttention)

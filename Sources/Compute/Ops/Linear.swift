@@ -53,10 +53,10 @@ extension Device {
                                      m: rows, n: outDim, k: inDim, tile: tile, slices: slices)
             }
         } else {
-            PackedGEMM.multiply(m: rows, n: outDim, k: inDim,
-                                a: StridedMatrix(base: UnsafePointer(inp.ptr.p), rowStride: inDim, colStride: 1),
-                                b: StridedMatrix(base: UnsafePointer(weight.ptr.p), rowStride: 1, colStride: inDim),
-                                c: out.ptr.p, ldc: outDim, bias: bias.map { UnsafePointer($0.ptr.p) }, accumulate: false)
+            cpuMultiply(m: rows, n: outDim, k: inDim,
+                        a: StridedMatrix(base: UnsafePointer(inp.ptr.p), rowStride: inDim, colStride: 1),
+                        b: StridedMatrix(base: UnsafePointer(weight.ptr.p), rowStride: 1, colStride: inDim),
+                        c: out.ptr.p, ldc: outDim, bias: bias.map { UnsafePointer($0.ptr.p) }, accumulate: false)
         }
         // The Swift twin and the CPU kernels mask and rectify in further passes.
         if let mask { try apply(mask, to: out, rows: rows, dim: outDim) }
@@ -105,18 +105,29 @@ extension Device {
             return
         }
         if let dinp {
-            PackedGEMM.multiply(m: rows, n: inDim, k: outDim,
-                                a: StridedMatrix(base: UnsafePointer(dout.ptr.p), rowStride: outDim, colStride: 1),
-                                b: StridedMatrix(base: UnsafePointer(weight.ptr.p), rowStride: inDim, colStride: 1),
-                                c: dinp.ptr.p, ldc: inDim, bias: nil, accumulate: true)
+            cpuMultiply(m: rows, n: inDim, k: outDim,
+                        a: StridedMatrix(base: UnsafePointer(dout.ptr.p), rowStride: outDim, colStride: 1),
+                        b: StridedMatrix(base: UnsafePointer(weight.ptr.p), rowStride: inDim, colStride: 1),
+                        c: dinp.ptr.p, ldc: inDim, bias: nil, accumulate: true)
         }
         if let dweight {
-            PackedGEMM.multiply(m: outDim, n: inDim, k: rows,
-                                a: StridedMatrix(base: UnsafePointer(dout.ptr.p), rowStride: 1, colStride: outDim),
-                                b: StridedMatrix(base: UnsafePointer(inp.ptr.p), rowStride: inDim, colStride: 1),
-                                c: dweight.ptr.p, ldc: inDim, bias: nil, accumulate: true)
+            cpuMultiply(m: outDim, n: inDim, k: rows,
+                        a: StridedMatrix(base: UnsafePointer(dout.ptr.p), rowStride: 1, colStride: outDim),
+                        b: StridedMatrix(base: UnsafePointer(inp.ptr.p), rowStride: inDim, colStride: 1),
+                        c: dweight.ptr.p, ldc: inDim, bias: nil, accumulate: true)
         }
-        if let dbias { addColumnSums(into: dbias.ptr, dout.ptr, rows: rows, cols: outDim) }
+        if let dbias {
+            if let blas { blas.addColumnSums(into: dbias.ptr.p, dout.ptr.p, rows: rows, cols: outDim) }
+            else { addColumnSums(into: dbias.ptr, dout.ptr, rows: rows, cols: outDim) }
+        }
+    }
+
+    /// The CPU paths' matrix product, PackedGEMM.multiply's contract: through the BLAS where the
+    /// device has one, else the twin's own GEMM.
+    private func cpuMultiply(m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix, c: UnsafeMutablePointer<Float>,
+                             ldc: Int, bias: UnsafePointer<Float>?, accumulate: Bool) {
+        if let blas, blas.multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, bias: bias, accumulate: accumulate) { return }
+        PackedGEMM.multiply(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, bias: bias, accumulate: accumulate)
     }
 
     /// The size checks of one linear forward (also run for every member of a batched one).
