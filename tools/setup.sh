@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building nasdiff needs on Debian/Ubuntu: the OpenCL loader and headers, PoCL (the CPU
 # OpenCL driver the tests run the kernels on), and OpenBLAS (the CPU path's matrix products; its
-# pthread build, which measured as fast as the OpenMP one here and needs no OpenMP runtime).
+# pthread build, which measured a little faster than its OpenMP build here, Benchmarks/RESULTS.md).
 # Does nothing when they are present.
 # The install can fail once with a transient dpkg error, so it is retried once.
 set -uo pipefail
