@@ -7,7 +7,7 @@ import Foundation
 // dev/cuda/ idea).
 
 public final class Device: @unchecked Sendable, CustomStringConvertible {
-    public enum Backend: String, Sendable { case swift, blas, openCL }
+    public enum Backend: String, Sendable { case swift, cpu, openCL }
 
     public let backend: Backend
     /// Human name, e.g. "Swift (2 threads)" or "NVIDIA CUDA / NVIDIA H100 80GB HBM3".
@@ -38,7 +38,7 @@ public final class Device: @unchecked Sendable, CustomStringConvertible {
     public init?(blasSettings settings: Settings) {
         guard let blas = BLAS.shared(settings) else { return nil }
         self.settings = settings
-        backend = .blas
+        backend = .cpu
         name = "CPU: Swift with \(blas.name) (\(Parallel.threads) threads)"
         isGPU = false
         cl = nil

@@ -68,7 +68,7 @@ final class AdamWTests: XCTestCase {
         let grads = (0..<3).map { _ in randomArray(n, &rng, in: -0.1...0.1) }
         for amsgrad in [false, true] {
             func run(_ d: Device) throws -> [Float] {
-                // m, v and vMax must start at zero; OpenCL buffers start uninitialised.
+                // m, v and vMax must start at zero.
                 let zeros = [Float](repeating: 0, count: n)
                 let p = try d.makeBuffer(p0), g = try d.makeBuffer(count: n)
                 let m = try d.makeBuffer(zeros), v = try d.makeBuffer(zeros), vMax = try d.makeBuffer(zeros)

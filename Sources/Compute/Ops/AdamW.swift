@@ -13,8 +13,8 @@ import Foundation
 
 public extension Device {
     /// One AdamW step over every element of `params` (`step` counts from 1). Pass `vMax` to get
-    /// amsgrad (it holds the running max of v). m, v and vMax must start at zero: the caller zeroes
-    /// them once (OpenCL buffers start uninitialised).
+    /// amsgrad (it holds the running max of v). m, v and vMax must start at zero (new buffers are
+    /// zeroed on every backend).
     func adamW(params: View, grads: View, m: View, v: View, vMax: View?, lr: Float, beta1: Float, beta2: Float,
                eps: Float, weightDecay: Float, step: Int) throws {
         let op = "adamW", n = params.count
