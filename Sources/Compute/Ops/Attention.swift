@@ -44,6 +44,8 @@ public extension Device {
 
         let S = scores.ptr, P = probs?.ptr, WV = weightedV.ptr
         let Q = q.ptr, K = k.ptr, V = v.ptr, E1 = e1.ptr, E2 = e2.ptr, mask = nodeMask.ptr
+        // The twin calls expf per element, the reference; the CPU path takes e^x eight at a time.
+        let vectorExp = backend == .cpu
         // One task per query row (g, i); the inner loops run over contiguous channels.
         Parallel.forEach(graphs * n, costPerItem: 6 * n * dim) { row in
             let g = row / n
@@ -62,20 +64,27 @@ public extension Device {
                 for j in 0..<n {
                     let pair = (row * n + j) * dim
                     let valid = mask[g * n + j] != 0
-                    if let P {
-                        let p = P + pair
-                        if !valid { for c in 0..<dim { p[c] = 0 }; continue }
-                        let s = S + pair, vj = V + (g * n + j) * dim
-                        for c in 0..<dim {
-                            let e = expf(s[c] - top[c])
-                            p[c] = e; total[c] += e; acc[c] += e * vj[c]
+                    if !valid {
+                        if let P { (P + pair).p.update(repeating: 0, count: dim) }
+                        continue
+                    }
+                    let s = S + pair, vj = V + (g * n + j) * dim, p = P.map { $0 + pair }
+                    var c = 0
+                    if vectorExp {
+                        typealias V8 = SIMD8<Float>
+                        func load(_ x: Ptr, _ i: Int) -> V8 { UnsafeRawPointer(x.p + i).loadUnaligned(as: V8.self) }
+                        func store(_ value: V8, _ x: Ptr, _ i: Int) { UnsafeMutableRawPointer(x.p + i).storeBytes(of: value, as: V8.self) }
+                        while c + 8 <= dim {
+                            let e = VectorExp.exp(load(s, c) - load(top, c))
+                            if let p { store(e, p, c) }
+                            store(load(total, c) + e, total, c); store(load(acc, c) + e * load(vj, c), acc, c)
+                            c += 8
                         }
-                    } else if valid {
-                        let s = S + pair, vj = V + (g * n + j) * dim
-                        for c in 0..<dim {
-                            let e = expf(s[c] - top[c])
-                            total[c] += e; acc[c] += e * vj[c]
-                        }
+                    }
+                    while c < dim {
+                        let e = expf(s[c] - top[c])
+                        p?[c] = e; total[c] += e; acc[c] += e * vj[c]
+                        c += 1
                     }
                 }
                 // Pass 3: normalise. No valid key means total = 0: probs and weightedV stay 0.
