@@ -39,8 +39,9 @@ def main():
              "--budget B --stop-at-optimum` with the table evaluator (each lookup one query), per-round 10, the other "
              "settings at their defaults. 'to optimum': evaluations until the table's best cell (by identity) was "
              "evaluated; 'reached': seeds that found it within the budget. Regenerate with "
-             "`tools/search_experiments.sh` (2-core CPU, release build, Swift backend). NB201: 10 seeds; "
-             "TransNAS: 5 seeds (0–4), what this session had time for; `SEEDS=\"5 6 7 8 9\"` adds the rest."]
+             "`tools/search_experiments.sh` (2-core CPU, release build). 10 seeds each: NB201 and TransNAS seeds 0–4 "
+             "ran on the pure-Swift backend, TransNAS seeds 5–9 on the BLAS-backed CPU path, which draws the same "
+             "samples but rounds the predictor's fits differently."]
     for stage in sorted(os.listdir(out)):
         if stage not in BUDGETS:
             continue
