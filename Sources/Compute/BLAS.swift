@@ -2,7 +2,7 @@ import Foundation
 
 // A system BLAS for the CPU device's matrix products, loaded at run time (dlopen), so the binary runs
 // where none is installed and the build needs no BLAS headers. OpenBLAS by name first: Debian's
-// libblas.so.3 may be the reference BLAS, ~20× slower than the Swift twin's own GEMM, so a generic
+// libblas.so.3 may be the unoptimised reference BLAS (plain loops), so a generic
 // BLAS is used only when named by NASDIFF_BLAS.
 
 final class BLAS: @unchecked Sendable {
