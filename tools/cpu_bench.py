@@ -107,21 +107,30 @@ def main():
     for label, _, _, unit in WORKLOADS:
         o, s, t = statistics.median(ours[label]), statistics.median(twin[label]), statistics.median(torch[label])
         ratio = t / o if unit == "ms/arch" else o / t
-        lines.append(f"| {label} | {o:.1f} {unit} | {s:.1f} | {t:.1f} | **{ratio:.2f}×** |")
+        lines.append(f"| {label} | {o:.1f} {unit} | {s:.1f} {unit} | {t:.1f} {unit} | **{ratio:.2f}×** |")
 
-    kernel_out = subprocess.run([args.nasdiff, "bench", "kernels", "--device", "cpu", "--repetitions", "5"],
-                                capture_output=True, text=True, env=env, check=True).stdout
-    ours_gemm = {}
-    for line in kernel_out.splitlines():
-        m = re.match(r"linear (forward|backward), \S+ \S+\s+(\S+)\s+([0-9.]+) GFLOP/s", line)
-        if m:
-            ours_gemm[(m.group(1), m.group(2))] = float(m.group(3))
-    own = blas_rates(args.blas, args.threads)
+    # The GEMM comparison, interleaved the same way: one `bench kernels` and one direct timing per round.
+    ours_gemm, own = {}, {}
+    for r in range(args.rounds):
+        for who in (["ours", "own"] if r % 2 == 0 else ["own", "ours"]):
+            if who == "own":
+                for key, rate in blas_rates(args.blas, args.threads).items():
+                    own.setdefault(key, []).append(rate)
+                continue
+            kernel_out = subprocess.run([args.nasdiff, "bench", "kernels", "--device", "cpu", "--repetitions", "5"],
+                                        capture_output=True, text=True, env=env, check=True).stdout
+            for line in kernel_out.splitlines():
+                m = re.match(r"linear (forward|backward), \S+ \S+\s+(\S+)\s+([0-9.]+) GFLOP/s", line)
+                if m:
+                    ours_gemm.setdefault((m.group(1), m.group(2)), []).append(float(m.group(3)))
+        print(f"round {r + 1} GEMM rates", file=sys.stderr, flush=True)
     lines += ["", f"GEMM rows of `nasdiff bench kernels --device cpu` against `cblas_sgemm` of {args.blas} called directly "
-              "(ctypes, same shapes and threads; backward = dY·W and dYᵀ·X, ours also sums the bias gradient):", "",
+              "(ctypes, same shapes and threads; backward = dY·W and dYᵀ·X, ours also sums the bias gradient), "
+              f"medians of {args.rounds} interleaved rounds:", "",
               "| linear | shape | nasdiff GFLOP/s | BLAS's own GFLOP/s | share |", "|---|---|---|---|---|"]
-    for (name, shape), rate in own.items():
-        got = ours_gemm.get((name, shape))
+    for (name, shape), rates in own.items():
+        rate, got = statistics.median(rates), ours_gemm.get((name, shape))
+        got = statistics.median(got) if got else None
         lines.append(f"| {name} | {shape} | {got:.1f} | {rate:.1f} | {got / rate:.0%} |" if got else f"| {name} | {shape} | ? | {rate:.1f} | |")
     table = "\n".join(lines)
     print(table)
