@@ -2,7 +2,8 @@ import Foundation
 
 // Which device runs the work. A GPU when there is one; otherwise the CPU path that measured fastest
 // for this workload (see README "Devices"): the Swift ops with the system BLAS's matrix products where
-// one loads, else the pure-Swift backend (OpenCL on the CPU, PoCL, measured slower than both).
+// one loads, else the pure-Swift backend; OpenCL on the CPU (PoCL) runs this workload slower than both,
+// so it is used only when asked for (numbers in Benchmarks/RESULTS.md).
 // `--device` and NASDIFF_DEVICE override:
 //   cpu              the CPU path (the Swift backend when no BLAS loads)
 //   swift            the pure-Swift backend, the reference every other path is tested against

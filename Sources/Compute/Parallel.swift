@@ -11,6 +11,11 @@ public struct Ptr: @unchecked Sendable {
         nonmutating set { p[i] = newValue }
     }
     @inline(__always) public static func + (a: Ptr, off: Int) -> Ptr { Ptr(a.p + off) }
+    /// Floats i ..< i + 8 as one SIMD8, for loops the compiler does not vectorise by itself.
+    @inline(__always) func lanes(_ i: Int) -> SIMD8<Float> { UnsafeRawPointer(p + i).loadUnaligned(as: SIMD8<Float>.self) }
+    @inline(__always) func setLanes(_ i: Int, _ value: SIMD8<Float>) {
+        UnsafeMutableRawPointer(p + i).storeBytes(of: value, as: SIMD8<Float>.self)
+    }
 }
 
 public enum Parallel {

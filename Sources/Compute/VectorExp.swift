@@ -1,6 +1,6 @@
 // e^x for eight floats at once, for the CPU path's softmax (Ops/Attention.swift): the twin calls expf
-// per element, a call the compiler cannot vectorise, and it was the largest non-GEMM cost of sampling
-// on the CPU. Cephes' expf: x = k·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split in two parts so r is exact),
+// per element, a call the compiler cannot vectorise and the largest non-GEMM cost of sampling on the
+// CPU. Cephes' expf: x = k·ln 2 + r with |r| ≤ ln 2 / 2 (ln 2 split in two parts so r is exact),
 // e^r by a polynomial, times 2^k built in the exponent bits. Within 1 ulp of expf on [−87, 88]
 // (VectorExpTests). Inputs are clamped to [−87.34, 88]: below, it returns e^−87.34 ≈ 1.2e−38 where expf
 // gives a subnormal or 0; above, e^88. A softmax's x − max is ≤ 0, so neither end matters there.
@@ -8,8 +8,8 @@
 enum VectorExp {
     typealias V = SIMD8<Float>
 
-    // Written with comparisons, masks and bit casts only: SIMD's clamped(), rounded() and Int32(rounding:)
-    // go through generic per-lane code, which made the whole function slower than expf.
+    // Comparisons, masks and bit casts only: SIMD's clamped(), rounded() and Int32(rounding:) go through
+    // generic per-lane code, slower than expf itself.
     @inline(__always)
     static func exp(_ x: V) -> V {
         let lo = V(repeating: -87.33654), hi = V(repeating: 88)

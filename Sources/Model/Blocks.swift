@@ -2,7 +2,7 @@ import Compute
 
 // The two composite blocks the model repeats: a two-layer MLP and a post-norm residual. Each owns its
 // activations (named, with their shapes), its forward and its backward, so the layers and the input
-// and output stages call them instead of writing the same five lines out again.
+// and output stages call them.
 
 /// Linear → ReLU → Linear, optionally → ReLU: the feed-forward blocks, y's update, the input MLPs
 /// (ReLU at the end too) and the output MLPs.

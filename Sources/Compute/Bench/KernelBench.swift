@@ -26,6 +26,8 @@ public enum KernelBench {
         let reps = max(1, repetitions)
         var rows: [Row] = []
         for c in OpCase.all where device.runsKernels || !c.kernelsOnly {
+            // Whether a case is timed shows at the small size; only timed ones are built at full size.
+            guard try c.prepare(device, OpCase.checkGraphs).work != nil else { continue }
             let call = try c.prepare(device, OpCase.benchGraphs)
             guard let work = call.work else { continue }
             let t = try time(device, reps, call.run)

@@ -40,21 +40,18 @@ public extension Device {
         // pointers that may alias), then the scalar tail; each element gets the same operations in
         // the same order either way, so results do not depend on the split.
         @Sendable @inline(__always) func update8(_ i: Int) {
-            typealias V = SIMD8<Float>
-            func load(_ x: Ptr) -> V { UnsafeRawPointer(x.p + i).loadUnaligned(as: V.self) }
-            func store(_ value: V, _ x: Ptr) { UnsafeMutableRawPointer(x.p + i).storeBytes(of: value, as: V.self) }
-            let gi = load(g), mOld = load(mp)
+            let gi = g.lanes(i), mOld = mp.lanes(i)
             let mi = lowWeight ? mOld + mWeight * (gi - mOld) : gi - (gi - mOld) * (1 - mWeight)
-            let vi = load(vp) * beta2 + vWeight * (gi * gi)
-            store(mi, mp); store(vi, vp)
+            let vi = vp.lanes(i) * beta2 + vWeight * (gi * gi)
+            mp.setLanes(i, mi); vp.setLanes(i, vi)
             var second = vi
             if let vm {
-                let old = load(vm)
+                let old = vm.lanes(i)
                 second = old.replacing(with: vi, where: vi .>= old)
-                store(second, vm)
+                vm.setLanes(i, second)
             }
             let denom = second.squareRoot() / correction2Sqrt + eps
-            store(load(p) * decay + -stepSize * (mi / denom), p)
+            p.setLanes(i, p.lanes(i) * decay + -stepSize * (mi / denom))
         }
         @Sendable @inline(__always) func update(_ i: Int) {
             p[i] *= decay

@@ -71,13 +71,10 @@ public extension Device {
                     let s = S + pair, vj = V + (g * n + j) * dim, p = P.map { $0 + pair }
                     var c = 0
                     if vectorExp {
-                        typealias V8 = SIMD8<Float>
-                        func load(_ x: Ptr, _ i: Int) -> V8 { UnsafeRawPointer(x.p + i).loadUnaligned(as: V8.self) }
-                        func store(_ value: V8, _ x: Ptr, _ i: Int) { UnsafeMutableRawPointer(x.p + i).storeBytes(of: value, as: V8.self) }
                         while c + 8 <= dim {
-                            let e = VectorExp.exp(load(s, c) - load(top, c))
-                            if let p { store(e, p, c) }
-                            store(load(total, c) + e, total, c); store(load(acc, c) + e * load(vj, c), acc, c)
+                            let e = VectorExp.exp(s.lanes(c) - top.lanes(c))
+                            p?.setLanes(c, e)
+                            total.setLanes(c, total.lanes(c) + e); acc.setLanes(c, acc.lanes(c) + e * vj.lanes(c))
                             c += 8
                         }
                     }
